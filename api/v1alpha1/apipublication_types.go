@@ -1,0 +1,269 @@
+/*
+Copyright 2026 The apig-operator Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package v1alpha1
+
+import (
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+)
+
+// PublicationState is the state an ApiPublication's APIs are kept in.
+// +kubebuilder:validation:Enum=Published;Offline;Suspended
+type PublicationState string
+
+const (
+	// StatePublished: the APIs are callable in the environment.
+	StatePublished PublicationState = "Published"
+	// StateOffline: the APIs are not published in the environment.
+	StateOffline PublicationState = "Offline"
+	// StateSuspended: the APIs are stopped but keep their authorisations (DataArts
+	// only).
+	StateSuspended PublicationState = "Suspended"
+)
+
+// Versioning says when a published API gets a new version.
+// +kubebuilder:validation:Enum=Keep;FollowDefinition
+type Versioning string
+
+const (
+	// VersioningKeep publishes once and then leaves the live version alone.
+	VersioningKeep Versioning = "Keep"
+	// VersioningFollowDefinition publishes a new version whenever the API
+	// definition changed after the live version was published.
+	VersioningFollowDefinition Versioning = "FollowDefinition"
+)
+
+// DeletionPolicy says what deleting an ApiPublication does on the gateway.
+// +kubebuilder:validation:Enum=Offline;Retain
+type DeletionPolicy string
+
+const (
+	// DeletionPolicyOffline takes the object's APIs offline before the object goes
+	// away.
+	DeletionPolicyOffline DeletionPolicy = "Offline"
+	// DeletionPolicyRetain leaves the gateway untouched.
+	DeletionPolicyRetain DeletionPolicy = "Retain"
+)
+
+// PublishedApi selects one API by ID or by name, optionally pinned to a
+// version.
+// +kubebuilder:validation:XValidation:rule="has(self.id) != has(self.name)",message="set exactly one of id or name for each API"
+type PublishedApi struct {
+	// id of the API on the gateway: 32 lower-case hexadecimal characters.
+	// +optional
+	// +kubebuilder:validation:Pattern=`^[0-9a-f]{32}$`
+	ID string `json:"id,omitempty"`
+
+	// name of the API, resolved to its ID on the gateway (names are unique within
+	// a gateway instance); 3 to 255 characters.
+	// +optional
+	// +kubebuilder:validation:MinLength=3
+	// +kubebuilder:validation:MaxLength=255
+	Name string `json:"name,omitempty"`
+
+	// versionId pins the API to one of its published versions in the environment:
+	// the operator switches to it and keeps it live. The version must exist in
+	// that environment (a gateway keeps the last 10); otherwise the API reports
+	// VersionNotFound. Removing the pin leaves the live version as it is. APIG
+	// only.
+	// +optional
+	// +kubebuilder:validation:Pattern=`^[0-9a-f]{32}$`
+	VersionID string `json:"versionId,omitempty"`
+}
+
+// ApiPublicationSpec states which APIs are published in which environment, and
+// how.
+// +kubebuilder:validation:XValidation:rule="has(self.apis) != has(self.group)",message="set exactly one of spec.apis or spec.group"
+type ApiPublicationSpec struct {
+	// gatewayRef names the ApiGateway, in the same namespace, that the APIs live
+	// on.
+	// +required
+	GatewayRef LocalObjectReference `json:"gatewayRef"`
+
+	// environment is the APIG environment, by name (RELEASE is the built-in
+	// production environment) or by ID. Required for APIG; ignored for DataArts,
+	// where the cluster is the ApiGateway's instanceId. Changing it leaves the
+	// APIs in the old environment as they are and publishes them in the new one.
+	// +optional
+	// +kubebuilder:validation:MaxLength=64
+	// +kubebuilder:validation:Pattern=`^([A-Za-z][A-Za-z0-9_]{2,63}|[0-9a-f]{32})$`
+	Environment string `json:"environment,omitempty"`
+
+	// apis lists the APIs to keep in the declared state, by id or name, each
+	// optionally pinned to a version: 1 to 1000 entries. Set exactly one of apis
+	// and group.
+	// +optional
+	// +listType=atomic
+	// +kubebuilder:validation:MinItems=1
+	// +kubebuilder:validation:MaxItems=1000
+	APIs []PublishedApi `json:"apis,omitempty"`
+
+	// group selects every API of an API group, by id or name, as the gateway lists
+	// them on each observation: APIs added to the group later are included. Set
+	// exactly one of apis and group. APIG only.
+	// +optional
+	Group *GroupReference `json:"group,omitempty"`
+
+	// state the APIs are kept in: Published (callable in the environment), Offline
+	// (not published there) or Suspended (stopped, keeping their authorisations;
+	// DataArts only). Default: Published.
+	// +optional
+	// +kubebuilder:default=Published
+	State PublicationState `json:"state,omitempty"`
+
+	// remark is sent with publish calls and shows in the gateway's publication
+	// history; at most 255 characters. Changing it alone does not republish.
+	// +optional
+	// +kubebuilder:validation:MaxLength=255
+	Remark string `json:"remark,omitempty"`
+
+	// versioning says when a published API gets a new version. Keep (default):
+	// publish once, adopt what is already live, then leave the live version alone.
+	// FollowDefinition: publish a new version whenever the API definition was
+	// changed after the live version was published. APIG only.
+	// +optional
+	// +kubebuilder:default=Keep
+	Versioning Versioning `json:"versioning,omitempty"`
+
+	// offlineAt is when a DataArts UNPUBLISH or STOP takes effect. DataArts
+	// requires at least 48 hours' notice to the API's authorised apps; an earlier
+	// time is moved to the next whole hour 48 hours from the call. Default: the
+	// next whole hour 48 hours from the call. DataArts only.
+	// +optional
+	OfflineAt *metav1.Time `json:"offlineAt,omitempty"`
+
+	// deletionPolicy says what deleting this object does on the gateway. Offline
+	// (default): the APIs this object publishes are taken offline first (only
+	// those it owns, not ones another ApiPublication also declares). Retain: the
+	// gateway is left untouched. Switching to Retain releases an object whose
+	// gateway cannot be reached.
+	// +optional
+	// +kubebuilder:default=Offline
+	DeletionPolicy DeletionPolicy `json:"deletionPolicy,omitempty"`
+
+	// suspend stops all reconciliation: no gateway call is made until it is set
+	// back to false, and Ready says Suspended. Default: false.
+	// +optional
+	Suspend bool `json:"suspend,omitempty"`
+}
+
+// ApiPublicationSummary counts the APIs of an ApiPublication.
+type ApiPublicationSummary struct {
+	// total number of APIs the object resolved to.
+	Total int32 `json:"total"`
+	// published is the number of APIs observed in the declared state.
+	Published int32 `json:"published"`
+	// failed is the number of APIs whose last operation failed.
+	Failed int32 `json:"failed"`
+}
+
+// ApiPublicationApiStatus is what the gateway serves for one API, as last
+// observed.
+type ApiPublicationApiStatus struct {
+	// id of the API.
+	ID string `json:"id"`
+	// name of the API.
+	// +optional
+	Name string `json:"name,omitempty"`
+	// state observed on the gateway: Published, Offline, Suspended, or a DataArts
+	// waiting state such as WaitingOffline.
+	// +optional
+	State string `json:"state,omitempty"`
+	// versionId is the live version in the environment.
+	// +optional
+	VersionID string `json:"versionId,omitempty"`
+	// publishId is the gateway's publication record ID.
+	// +optional
+	PublishID string `json:"publishId,omitempty"`
+	// publishTime is when the live version was published.
+	// +optional
+	PublishTime *metav1.Time `json:"publishTime,omitempty"`
+	// error is the gateway's answer to the last failed operation on this API.
+	// +optional
+	Error *ApiError `json:"error,omitempty"`
+}
+
+// ApiPublicationStatus is what the operator last observed and did.
+type ApiPublicationStatus struct {
+	// observedGeneration is the generation of the spec the last verdict was
+	// reached for.
+	// +optional
+	ObservedGeneration int64 `json:"observedGeneration,omitempty"`
+
+	// lastHandledReconcileAt is the last value of the requested-at annotation that
+	// was acted on.
+	// +optional
+	LastHandledReconcileAt string `json:"lastHandledReconcileAt,omitempty"`
+
+	// summary counts the APIs.
+	// +optional
+	Summary *ApiPublicationSummary `json:"summary,omitempty"`
+
+	// apis has one entry per resolved API, sorted by id.
+	// +optional
+	// +listType=atomic
+	APIs []ApiPublicationApiStatus `json:"apis,omitempty"`
+
+	// conditions: Ready says whether every API is in the declared state;
+	// Reconciling appears while changes are in flight or scheduled; Stalled when
+	// no progress is possible without a change to the spec, the Secret or the
+	// ApiGateway.
+	// +optional
+	// +listType=map
+	// +listMapKey=type
+	Conditions []metav1.Condition `json:"conditions,omitempty"`
+}
+
+// ApiPublication states which APIs of a gateway are published in which
+// environment, at which version, and the operator keeps the gateway that way:
+// it publishes, takes offline, switches versions, suspends and restores, and
+// puts back changes made behind its back.
+// +kubebuilder:object:root=true
+// +kubebuilder:subresource:status
+// +kubebuilder:resource:shortName=apipub,categories=apig
+// +kubebuilder:printcolumn:name="Gateway",type=string,JSONPath=`.spec.gatewayRef.name`
+// +kubebuilder:printcolumn:name="Environment",type=string,JSONPath=`.spec.environment`
+// +kubebuilder:printcolumn:name="State",type=string,JSONPath=`.spec.state`
+// +kubebuilder:printcolumn:name="APIs",type=integer,JSONPath=`.status.summary.total`
+// +kubebuilder:printcolumn:name="Failed",type=integer,JSONPath=`.status.summary.failed`,priority=1
+// +kubebuilder:printcolumn:name="Ready",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].status`
+// +kubebuilder:printcolumn:name="Reason",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].reason`
+// +kubebuilder:printcolumn:name="Message",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].message`,priority=1
+// +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
+type ApiPublication struct {
+	metav1.TypeMeta   `json:",inline"`
+	metav1.ObjectMeta `json:"metadata,omitempty"`
+
+	// spec is the declared publication.
+	// +required
+	Spec ApiPublicationSpec `json:"spec"`
+
+	// status is what the operator last observed and did.
+	// +optional
+	Status ApiPublicationStatus `json:"status,omitempty"`
+}
+
+// ApiPublicationList is a list of ApiPublications.
+// +kubebuilder:object:root=true
+type ApiPublicationList struct {
+	metav1.TypeMeta `json:",inline"`
+	metav1.ListMeta `json:"metadata,omitempty"`
+	Items           []ApiPublication `json:"items"`
+}
+
+func init() {
+	SchemeBuilder.Register(&ApiPublication{}, &ApiPublicationList{})
+}

@@ -1,0 +1,31 @@
+/*
+Copyright 2026 The apig-operator Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+// Package controller holds the reconcilers of the three kinds. Each kind has a file set:
+// <kind>_controller.go (watches and the reconcile shape), <kind>_plan.go (a pure function from
+// spec and observation to operations) and <kind>_status.go (the one place conditions are
+// written). Controllers see only the domain types and classified errors of internal/gateway,
+// never HTTP, JSON or status codes.
+package controller
+
+// The permissions every reconciler of this package shares. Secrets are read-only and only read
+// through the ApiGateway that names them; ConfigMaps and Secrets are written only as ApiExport
+// targets.
+// +kubebuilder:rbac:groups=publishing.apig-operator.dev,resources=apigateways;apipublications;apiexports,verbs=get;list;watch;update;patch
+// +kubebuilder:rbac:groups=publishing.apig-operator.dev,resources=apigateways/status;apipublications/status;apiexports/status,verbs=get;update;patch
+// +kubebuilder:rbac:groups=publishing.apig-operator.dev,resources=apigateways/finalizers;apipublications/finalizers;apiexports/finalizers,verbs=update
+// +kubebuilder:rbac:groups="",resources=events,verbs=create;patch
+// +kubebuilder:rbac:groups=events.k8s.io,resources=events,verbs=create;patch
