@@ -203,7 +203,3 @@ type ApiExportList struct {
 	metav1.ListMeta `json:"metadata,omitempty"`
 	Items           []ApiExport `json:"items"`
 }
-
-func init() {
-	SchemeBuilder.Register(&ApiExport{}, &ApiExportList{})
-}

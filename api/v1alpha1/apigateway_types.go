@@ -232,7 +232,3 @@ type ApiGatewayList struct {
 	metav1.ListMeta `json:"metadata,omitempty"`
 	Items           []ApiGateway `json:"items"`
 }
-
-func init() {
-	SchemeBuilder.Register(&ApiGateway{}, &ApiGatewayList{})
-}

@@ -263,7 +263,3 @@ type ApiPublicationList struct {
 	metav1.ListMeta `json:"metadata,omitempty"`
 	Items           []ApiPublication `json:"items"`
 }
-
-func init() {
-	SchemeBuilder.Register(&ApiPublication{}, &ApiPublicationList{})
-}

@@ -99,7 +99,7 @@ func set(u *unstructured.Unstructured, path string, value any) {
 }
 
 func kubectl(args ...string) (string, error) {
-	stdout, stderr, err := testEnv.ControlPlane.KubeCtl().Run(args...)
+	stdout, stderr, err := kubectlRun(args...)
 	out, _ := io.ReadAll(stdout)
 	errOut, _ := io.ReadAll(stderr)
 	return string(out) + string(errOut), err

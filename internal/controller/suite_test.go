@@ -19,6 +19,7 @@ package controller
 import (
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"testing"
@@ -46,7 +47,9 @@ var (
 	testEnv   *envtest.Environment
 	cfg       *rest.Config
 	k8sClient client.Client
-	scheme    = runtime.NewScheme()
+	// kubectlRun runs the envtest kubectl as a cluster admin.
+	kubectlRun func(args ...string) (stdout, stderr io.Reader, err error)
+	scheme     = runtime.NewScheme()
 )
 
 func TestControllers(t *testing.T) {
@@ -76,6 +79,12 @@ var _ = BeforeSuite(func() {
 
 	k8sClient, err = client.New(cfg, client.Options{Scheme: scheme})
 	Expect(err).NotTo(HaveOccurred())
+
+	admin, err := testEnv.AddUser(envtest.User{Name: "envtest-admin", Groups: []string{"system:masters"}}, nil)
+	Expect(err).NotTo(HaveOccurred())
+	kubectl, err := admin.Kubectl()
+	Expect(err).NotTo(HaveOccurred())
+	kubectlRun = kubectl.Run
 
 	// Say what the suite runs against, so a CI log shows a real API server was used.
 	disco, err := discovery.NewDiscoveryClientForConfig(cfg)
