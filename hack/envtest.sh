@@ -7,7 +7,9 @@ set -euo pipefail
 KUBE_VERSION=${KUBE_VERSION:-1.36.3}
 ETCD_VERSION=${ETCD_VERSION:-3.6.8}
 CACHE=${XDG_CACHE_HOME:-$HOME/.cache}/apig-operator
-ASSETS=$CACHE/envtest/k8s-$KUBE_VERSION-etcd-$ETCD_VERSION
+# Bump BUILD_REV when the way the binaries are built changes, so stale caches are not reused.
+BUILD_REV=2
+ASSETS=$CACHE/envtest/k8s-$KUBE_VERSION-etcd-$ETCD_VERSION-r$BUILD_REV
 
 have() { [ -x "$ASSETS/etcd" ] && [ -x "$ASSETS/kube-apiserver" ] && [ -x "$ASSETS/kubectl" ]; }
 if have; then
@@ -48,8 +50,17 @@ import (
 GO
   go get "k8s.io/kubernetes@v$KUBE_VERSION" >&2
   go mod tidy >&2
-  go build -trimpath -ldflags=-s -o "$ASSETS/kube-apiserver" k8s.io/kubernetes/cmd/kube-apiserver
-  go build -trimpath -ldflags=-s -o "$ASSETS/kubectl" k8s.io/kubernetes/cmd/kubectl
+  # Stamp the version, as the release build does, so discovery and kubectl version report it.
+  major=${KUBE_VERSION%%.*}
+  minor=${KUBE_VERSION#*.}
+  minor=${minor%%.*}
+  ldflags="-s"
+  for pkg in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
+    ldflags="$ldflags -X $pkg.gitVersion=v$KUBE_VERSION -X $pkg.gitMajor=$major -X $pkg.gitMinor=$minor"
+    ldflags="$ldflags -X $pkg.gitTreeState=clean -X $pkg.buildDate=1970-01-01T00:00:00Z"
+  done
+  go build -trimpath -ldflags="$ldflags" -o "$ASSETS/kube-apiserver" k8s.io/kubernetes/cmd/kube-apiserver
+  go build -trimpath -ldflags="$ldflags" -o "$ASSETS/kubectl" k8s.io/kubernetes/cmd/kubectl
 fi
 
 # etcd: the server module's etcdmain is the whole binary.
