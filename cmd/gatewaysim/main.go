@@ -46,7 +46,8 @@ func run() error {
 		listen    = flag.String("listen", "127.0.0.1:18080", "Address to serve on.")
 		seedPath  = flag.String("seed", "", "Seed file (YAML) with tokens, access keys, instances, groups and APIs.")
 		latency   = flag.Duration("latency", 0, "Delay added to every gateway request, for example 50ms.")
-		rateLimit = flag.Float64("rate-limit", 0, "Gateway requests per second; excess requests get 429 APIG.0308 with Retry-After. 0: unlimited.")
+		rateLimit = flag.Float64("rate-limit", 0,
+			"Gateway requests per second; excess requests get 429 APIG.0308 with Retry-After. 0: unlimited.")
 		faultRate = flag.Float64("fault-rate", 0, "Fraction of gateway requests that fail with 500 APIG.9999, from 0 to 1.")
 		tlsCert   = flag.String("tls-cert", "", "PEM certificate to serve HTTPS with (with --tls-key).")
 		tlsKey    = flag.String("tls-key", "", "PEM private key of --tls-cert.")

@@ -210,10 +210,14 @@ func definitionJSON(in *instance, def *API) apiJSON {
 		if p.Required {
 			req = 1
 		}
-		j.ReqParams = append(j.ReqParams, reqParamJSON{Name: p.Name, Type: p.Type, Location: p.Location, Required: req, Description: p.Description})
+		j.ReqParams = append(j.ReqParams, reqParamJSON{
+			Name: p.Name, Type: p.Type, Location: p.Location, Required: req, Description: p.Description,
+		})
 	}
 	if b := def.Backend; b != nil {
-		j.BackendAPI = &backendJSON{URLDomain: b.URLDomain, ReqProtocol: b.ReqProtocol, ReqMethod: b.ReqMethod, ReqURI: b.ReqURI, Timeout: b.Timeout}
+		j.BackendAPI = &backendJSON{
+			URLDomain: b.URLDomain, ReqProtocol: b.ReqProtocol, ReqMethod: b.ReqMethod, ReqURI: b.ReqURI, Timeout: b.Timeout,
+		}
 	}
 	return j
 }
@@ -472,10 +476,14 @@ func (s *Server) toAPI(c *call, b *apiBody, self *apiState) (API, *apiError) {
 		ReqURI: b.ReqURI, AuthType: b.AuthType, MatchMode: or(b.MatchMode, "NORMAL"), BackendType: b.BackendType,
 		Remark: b.Remark, Version: b.Version, Tags: b.Tags, ResultNormalSample: b.ResultNormalSample}
 	for _, p := range b.ReqParams {
-		a.ReqParams = append(a.ReqParams, ReqParam{Name: p.Name, Location: p.Location, Type: p.Type, Required: p.Required == 1, Description: p.Description})
+		a.ReqParams = append(a.ReqParams, ReqParam{
+			Name: p.Name, Location: p.Location, Type: p.Type, Required: p.Required == 1, Description: p.Description,
+		})
 	}
 	if bb := b.BackendAPI; bb != nil {
-		a.Backend = &Backend{URLDomain: bb.URLDomain, ReqProtocol: bb.ReqProtocol, ReqMethod: bb.ReqMethod, ReqURI: bb.ReqURI, Timeout: bb.Timeout}
+		a.Backend = &Backend{
+			URLDomain: bb.URLDomain, ReqProtocol: bb.ReqProtocol, ReqMethod: bb.ReqMethod, ReqURI: bb.ReqURI, Timeout: bb.Timeout,
+		}
 	}
 	return a, nil
 }
@@ -595,7 +603,8 @@ func (s *Server) batchPublish(c *call) response {
 	case len(body.APIs) == 0 && body.GroupID == "":
 		return fail(errMissing("apis"))
 	case len(body.APIs) > maxBatch:
-		return fail(errorf(http.StatusBadRequest, "APIG.2003", "The parameter value is too large,parameterName:apis. Please refer to the support documentation"))
+		return fail(errorf(http.StatusBadRequest, "APIG.2003",
+			"The parameter value is too large,parameterName:apis. Please refer to the support documentation"))
 	case len(body.Remark) > 255:
 		return fail(errInvalid("remark"))
 	}

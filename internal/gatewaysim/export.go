@@ -20,7 +20,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"maps"
 	"slices"
 	"strings"
 
@@ -32,6 +31,31 @@ const (
 	exportOAS2 = "2.0"
 	exportOAS3 = "3.0"
 )
+
+// Values of ExportOptions.Define and ExportOptions.Format.
+const (
+	exportDefineSpec  = "spec"
+	exportDefineProxy = "proxy"
+	exportDefineAll   = "all"
+	exportDefineDev   = "dev"
+
+	exportFormatJSON = "json"
+	exportFormatYAML = "yaml"
+	exportFormatYML  = "yml"
+)
+
+// Values of API fields that the export switches on.
+const (
+	authTypeApp        = "APP"
+	authTypeIAM        = "IAM"
+	authTypeAuthorizer = "AUTHORIZER"
+	backendTypeHTTP    = "HTTP"
+	protocolHTTP       = "HTTP"
+	protocolBoth       = "BOTH"
+)
+
+// exportMediaJSON is the media type of response examples.
+const exportMediaJSON = "application/json"
 
 // exportVersionLayout formats ExportOptions.Now as info.version when no version is given.
 const exportVersionLayout = "2006-01-02-15:04:05"
@@ -63,9 +87,9 @@ type exportAuthScheme struct {
 }
 
 var exportAuthSchemes = map[string]exportAuthScheme{
-	"APP":        {name: "apig-auth-app", header: "Authorization", authType: "AppSigv1"},
-	"IAM":        {name: "apig-auth-iam", header: "X-Auth-Token", authType: "IAM"},
-	"AUTHORIZER": {name: "apig-auth-authorizer", header: "Authorization", authType: "AUTHORIZER"},
+	authTypeApp:        {name: "apig-auth-app", header: "Authorization", authType: "AppSigv1"},
+	authTypeIAM:        {name: "apig-auth-iam", header: "X-Auth-Token", authType: authTypeIAM},
+	authTypeAuthorizer: {name: "apig-auth-authorizer", header: "Authorization", authType: authTypeAuthorizer},
 }
 
 // Export renders the APIs (already filtered by the caller to the group/environment/subset) as a Swagger 2.0 or OpenAPI 3.0 document.
@@ -95,10 +119,10 @@ func checkExportOptions(opts ExportOptions) error {
 	if opts.OASVersion != exportOAS2 && opts.OASVersion != exportOAS3 {
 		return fmt.Errorf("unsupported oas_version %q: want %q or %q", opts.OASVersion, exportOAS2, exportOAS3)
 	}
-	if !slices.Contains([]string{"spec", "proxy", "all", "dev"}, opts.Define) {
+	if !slices.Contains([]string{exportDefineSpec, exportDefineProxy, exportDefineAll, exportDefineDev}, opts.Define) {
 		return fmt.Errorf("unsupported define %q: want spec, proxy, all or dev", opts.Define)
 	}
-	if !slices.Contains([]string{"json", "yaml", "yml"}, opts.Format) {
+	if !slices.Contains([]string{exportFormatJSON, exportFormatYAML, exportFormatYML}, opts.Format) {
 		return fmt.Errorf("unsupported type %q: want json, yaml or yml", opts.Format)
 	}
 	return nil
@@ -107,7 +131,7 @@ func checkExportOptions(opts ExportOptions) error {
 // exportSwagger2 assembles a Swagger 2.0 document around the paths.
 func exportSwagger2(apis []API, opts ExportOptions, paths map[string]any, used []exportAuthScheme) map[string]any {
 	doc := map[string]any{
-		"swagger":  "2.0",
+		"swagger":  exportOAS2,
 		"info":     exportInfo(opts),
 		"basePath": "/",
 		"paths":    paths,
@@ -234,11 +258,11 @@ func exportOperation(api API, opts ExportOptions, v3 bool) map[string]any {
 	if scheme, ok := exportAuthSchemes[api.AuthType]; ok {
 		op["security"] = []any{map[string]any{scheme.name: []string{}}}
 	}
-	if opts.Define != "spec" && api.Backend != nil {
+	if opts.Define != exportDefineSpec && api.Backend != nil {
 		op[extBackend] = exportBackend(api)
 	}
 	// "dev" is "all" plus unpublished APIs, and the caller chose the APIs.
-	if opts.Define == "all" || opts.Define == "dev" {
+	if opts.Define == exportDefineAll || opts.Define == exportDefineDev {
 		op[extRateLimit] = "default"
 	}
 	return op
@@ -268,7 +292,7 @@ type exportHTTPEndpoints struct {
 func exportBackend(api API) exportBackendExt {
 	b := api.Backend
 	return exportBackendExt{
-		Type: exportDefault(api.BackendType, "HTTP"),
+		Type: exportDefault(api.BackendType, backendTypeHTTP),
 		HTTPEndpoints: exportHTTPEndpoints{
 			Address: b.URLDomain,
 			Scheme:  strings.ToLower(b.ReqProtocol),
@@ -284,8 +308,8 @@ func exportBackend(api API) exportBackendExt {
 // placeholder as much as a placeholder without a parameter, so PATH parameters come from the
 // placeholders: described by the API's parameter of that name when there is one, else a
 // required string.
-func exportParameters(api API, v3 bool) []any {
-	var params []any
+func exportParameters(api API, v3 bool) []exportParam {
+	var params []exportParam
 	for _, placeholder := range exportPlaceholders(api.ReqURI) {
 		p := ReqParam{Name: placeholder, Type: "STRING"}
 		// APIG spells a prefix-match parameter {name+}; the parameter itself is "name".
@@ -328,46 +352,65 @@ func exportPlaceholders(uri string) []string {
 	}
 }
 
-func exportParameter(p ReqParam, in string, v3 bool) map[string]any {
-	param := map[string]any{"name": p.Name, "in": in, "required": p.Required}
-	if p.Description != "" {
-		param["description"] = p.Description
-	}
-	schema := map[string]any{"type": "string"}
+// exportParam is a non-body parameter. OpenAPI 3.0 types it through a schema; Swagger 2.0
+// inlines the type.
+type exportParam struct {
+	Name        string        `json:"name"`
+	In          string        `json:"in"`
+	Required    bool          `json:"required"`
+	Description string        `json:"description,omitempty"`
+	Type        string        `json:"type,omitempty"`   // Swagger 2.0
+	Schema      *exportSchema `json:"schema,omitempty"` // OpenAPI 3.0
+}
+
+type exportSchema struct {
+	Type string `json:"type"`
+}
+
+func exportParameter(p ReqParam, in string, v3 bool) exportParam {
+	param := exportParam{Name: p.Name, In: in, Required: p.Required, Description: p.Description}
+	typ := "string"
 	if p.Type == "NUMBER" {
-		schema["type"] = "number"
+		typ = "number"
 	}
-	// OpenAPI 3.0 types a parameter through a schema; Swagger 2.0 inlines the schema's fields
-	// in a non-body parameter.
 	if v3 {
-		param["schema"] = schema
+		param.Schema = &exportSchema{Type: typ}
 	} else {
-		maps.Copy(param, schema)
+		param.Type = typ
 	}
 	return param
 }
 
-func exportResponses(api API, v3 bool) map[string]any {
-	ok := map[string]any{"description": "OK"}
-	if api.ResultNormalSample != "" {
+// exportResponse is a response object. The example of the body goes in examples in Swagger 2.0
+// and in content in OpenAPI 3.0.
+type exportResponse struct {
+	Description string                 `json:"description"`
+	Examples    map[string]string      `json:"examples,omitempty"` // Swagger 2.0
+	Content     map[string]exportMedia `json:"content,omitempty"`  // OpenAPI 3.0
+}
+
+type exportMedia struct {
+	Example string `json:"example"`
+}
+
+func exportResponses(api API, v3 bool) map[string]exportResponse {
+	ok := exportResponse{Description: "OK"}
+	if sample := api.ResultNormalSample; sample != "" {
 		if v3 {
-			ok["content"] = map[string]any{"application/json": map[string]any{"example": api.ResultNormalSample}}
+			ok.Content = map[string]exportMedia{exportMediaJSON: {Example: sample}}
 		} else {
-			ok["examples"] = map[string]any{"application/json": api.ResultNormalSample}
+			ok.Examples = map[string]string{exportMediaJSON: sample}
 		}
 	}
-	return map[string]any{
-		"200":     ok,
-		"default": map[string]any{"description": "Error"},
-	}
+	return map[string]exportResponse{"200": ok, "default": {Description: "Error"}}
 }
 
 // exportAPISchemes maps an API's request protocol to URL schemes. GRPCS runs over HTTPS.
 func exportAPISchemes(protocol string) []string {
 	switch strings.ToUpper(protocol) {
-	case "HTTP":
+	case protocolHTTP:
 		return []string{exportHTTP}
-	case "BOTH":
+	case protocolBoth:
 		return []string{exportHTTP, exportHTTPS}
 	default:
 		return []string{exportHTTPS}
@@ -415,7 +458,7 @@ func encodeExport(doc map[string]any, format string) ([]byte, error) {
 	if err := enc.Encode(doc); err != nil {
 		return nil, fmt.Errorf("encoding the exported document: %w", err)
 	}
-	if format == "json" {
+	if format == exportFormatJSON {
 		return buf.Bytes(), nil
 	}
 	out, err := yaml.JSONToYAML(buf.Bytes())

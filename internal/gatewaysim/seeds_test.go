@@ -110,7 +110,7 @@ func TestSeedExamples(t *testing.T) {
 				}
 			}},
 		{seed: "000", name: "bad action", method: "POST", path: "/apis/action",
-			body: `{"action":"publish","api_id":"` + exAPI + `","env_id":"DEFAULT_ENVIRONMENT_RELEASE_ID"}`,
+			body:   `{"action":"publish","api_id":"` + exAPI + `","env_id":"DEFAULT_ENVIRONMENT_RELEASE_ID"}`,
 			status: 400, code: "APIG.2011", message: "Invalid parameter value,parameterName:action. Please refer to the support documentation"},
 		{seed: "000", name: "bad token", method: "POST", path: "/apis/action", body: publishOne, token: "wrong",
 			status: 401, code: "APIG.1002", message: "Incorrect token or token resolution failed"},

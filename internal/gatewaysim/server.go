@@ -283,7 +283,8 @@ func (s *Server) resolve(c *call, sc scope) response {
 	case scopeDataArts:
 		c.workspace = c.r.Header.Get("workspace")
 		if p == nil || c.workspace == "" || !p.hasWorkspace(c.workspace) {
-			return fail(errorf(http.StatusBadRequest, "DLM.4001", "The workspace does not exist: set the workspace header to a workspace ID of the project"))
+			return fail(errorf(http.StatusBadRequest, "DLM.4001",
+				"The workspace does not exist: set the workspace header to a workspace ID of the project"))
 		}
 		c.project = p
 	}
