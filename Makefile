@@ -60,6 +60,10 @@ verify: manifests generate fmt ## Regenerate, tidy, and fail if anything changed
 		git status --porcelain --untracked-files=all; git --no-pager diff --stat; exit 1; \
 	fi
 
+.PHONY: demo
+demo: ## Run the operator against the gateway simulator on a local control plane (DEMO_EXIT=1: print and exit).
+	hack/demo.sh
+
 .PHONY: envtest
 envtest: ## Build (once) and print the envtest binaries directory (KUBEBUILDER_ASSETS).
 	@hack/envtest.sh

@@ -20,6 +20,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -28,7 +29,10 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"sort"
+	"strings"
 	"syscall"
+	"text/tabwriter"
 	"time"
 
 	"github.com/apig-operator/apig-operator/internal/gatewaysim"
@@ -52,8 +56,12 @@ func run() error {
 		tlsCert   = flag.String("tls-cert", "", "PEM certificate to serve HTTPS with (with --tls-key).")
 		tlsKey    = flag.String("tls-key", "", "PEM private key of --tls-cert.")
 		quiet     = flag.Bool("quiet", false, "Do not log a line per request.")
+		show      = flag.String("show", "", "Print what a running simulator at this URL publishes, and exit.")
 	)
 	flag.Parse()
+	if *show != "" {
+		return showState(*show)
+	}
 	if (*tlsCert == "") != (*tlsKey == "") {
 		return errors.New("--tls-cert and --tls-key go together")
 	}
@@ -109,4 +117,65 @@ func run() error {
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	return srv.Shutdown(shutdownCtx)
+}
+
+// showState prints, per gateway, every API with where it is live, and every DataArts API with
+// its status: the simulator's side of what the operator declares.
+func showState(url string) error {
+	client := &http.Client{Timeout: 10 * time.Second}
+	resp, err := client.Get(strings.TrimSuffix(url, "/") + "/_sim/state")
+	if err != nil {
+		return err
+	}
+	defer func() { _ = resp.Body.Close() }()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("GET /_sim/state: %s", resp.Status)
+	}
+	var state gatewaysim.StateDump
+	if err := json.NewDecoder(resp.Body).Decode(&state); err != nil {
+		return fmt.Errorf("decode /_sim/state: %w", err)
+	}
+	tw := tabwriter.NewWriter(os.Stdout, 0, 4, 2, ' ', 0)
+	_, _ = fmt.Fprintln(tw, "GATEWAY\tAPI\tENVIRONMENT\tLIVE VERSION\tPUBLISH ID\tVERSIONS")
+	for _, pid := range sortedKeys(state.Projects) {
+		p := state.Projects[pid]
+		for _, iid := range sortedKeys(p.APIG) {
+			for _, api := range p.APIG[iid].APIs {
+				if len(api.Publications) == 0 {
+					_, _ = fmt.Fprintf(tw, "apig/%s\t%s\t-\t-\t-\t0\n", iid[:8], api.Name)
+				}
+				for _, env := range sortedKeys(api.Publications) {
+					pub := api.Publications[env]
+					_, _ = fmt.Fprintf(tw, "apig/%s\t%s\t%s\t%s\t%s\t%d\n", iid[:8], api.Name, env,
+						orDash(pub.LiveVersion), orDash(pub.PublishID), len(pub.Versions))
+				}
+			}
+		}
+		for _, cid := range sortedKeys(p.DataArts) {
+			for _, api := range p.DataArts[cid].APIs {
+				status := strings.TrimPrefix(api.Status, "API_STATUS_")
+				if api.EffectiveAt != nil {
+					status += " until " + api.EffectiveAt.UTC().Format(time.RFC3339)
+				}
+				_, _ = fmt.Fprintf(tw, "dataarts/%s\t%s\t%s\t-\t%s\t-\n", cid[:8], api.Name, orDash(status), orDash(api.PublishID))
+			}
+		}
+	}
+	return tw.Flush()
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
 }

@@ -38,10 +38,10 @@ func main() {
 }
 
 func run() error {
-	kubeconfig := flag.String("kubeconfig", "", "Where to write the admin kubeconfig (required).")
+	kubeconfig := flag.String("write-kubeconfig", "", "Where to write the admin kubeconfig (required).")
 	flag.Parse()
 	if *kubeconfig == "" {
-		return fmt.Errorf("--kubeconfig is required")
+		return fmt.Errorf("--write-kubeconfig is required")
 	}
 	if os.Getenv("KUBEBUILDER_ASSETS") == "" {
 		return fmt.Errorf("KUBEBUILDER_ASSETS is not set: run with KUBEBUILDER_ASSETS=$(hack/envtest.sh)")
