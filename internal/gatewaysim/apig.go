@@ -154,8 +154,11 @@ type apiJSON struct {
 	PublishID          string         `json:"publish_id,omitempty"`
 	PublishTime        string         `json:"publish_time,omitempty"`
 	// Only in version detail responses.
-	VersionID string `json:"version_id,omitempty"`
-	SLDomain  string `json:"sl_domain,omitempty"`
+	VersionID string   `json:"version_id,omitempty"`
+	SLDomain  string   `json:"sl_domain,omitempty"`
+	SLDomains []string `json:"sl_domains,omitempty"`
+	// Only in list responses with return_data_mode include_group or include_group_backend.
+	APIGroupInfo *groupJSON `json:"api_group_info,omitempty"`
 }
 
 type publishJSON struct {
@@ -389,10 +392,23 @@ func (s *Server) listAPIs(c *call) response {
 		}
 		matched = append(matched, a)
 	}
+	// The list leaves out backends and request parameters unless asked to (return_data_mode).
+	mode := q.Get("return_data_mode")
 	lo, hi := window(len(matched), offset, limit)
 	out := make([]apiJSON, 0, hi-lo)
 	for _, a := range matched[lo:hi] {
-		out = append(out, apiInfo(c.inst, a))
+		j := apiInfo(c.inst, a)
+		j.ReqParams = nil
+		if mode != "include_group_backend" {
+			j.BackendAPI = nil
+		}
+		if mode == "include_group" || mode == "include_group_backend" {
+			if g := c.inst.group(a.GroupID); g != nil {
+				gj := toGroupJSON(g)
+				j.APIGroupInfo = &gj
+			}
+		}
+		out = append(out, j)
 	}
 	return ok(http.StatusOK, map[string]any{"total": len(matched), "size": len(out), "apis": out})
 }
@@ -719,7 +735,7 @@ func (s *Server) showVersion(c *call) response {
 	j := definitionJSON(c.inst, &v.def)
 	j.VersionID, j.PublishTime = v.id, formatReadTime(v.publishTime)
 	if g := c.inst.group(v.def.GroupID); g != nil {
-		j.SLDomain = g.SLDomain
+		j.SLDomain, j.SLDomains = g.SLDomain, []string{g.SLDomain}
 	}
 	return ok(http.StatusOK, j)
 }

@@ -138,7 +138,7 @@ func (s *Server) dataAction(c *call) response {
 		if body.Action == "STOP" {
 			next, final = dataStatusWaitingStop, dataStatusStopped
 			if a.status != dataStatusPublished {
-				return fail(errIllegal("the API is %s, not published", or(a.status, "not published")))
+				return fail(errIllegal("the API is %s", or(a.status, "not published")))
 			}
 		} else if a.status != dataStatusPublished && a.status != dataStatusStopped {
 			return fail(errIllegal("the API is %s", or(a.status, "not published")))

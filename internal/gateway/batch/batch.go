@@ -1,0 +1,145 @@
+/*
+Copyright 2026 The apig-operator Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package batch
+
+import (
+	"context"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/apig-operator/apig-operator/internal/gateway"
+)
+
+// callTimeout bounds one batch call, which serves callers whose contexts differ.
+const callTimeout = 2 * time.Minute
+
+// Coalescer merges publish and offline requests of one gateway.
+type Coalescer struct {
+	inner   gateway.Publisher
+	window  time.Duration
+	maxSize int
+
+	mu      sync.Mutex
+	pending map[key]*batch
+}
+
+type key struct {
+	envID  string
+	action gateway.Action
+	remark string
+}
+
+// batch is one call in the making: the APIs it will carry, and, once done is closed, its
+// result.
+type batch struct {
+	ids    []string
+	seen   map[string]bool
+	timer  *time.Timer
+	done   chan struct{}
+	result gateway.BatchResult
+	err    error
+}
+
+// New returns a coalescer calling inner's Publish and Offline. window is how long a batch
+// waits for more requests; maxSize caps its APIs (the gateway's limit is 1000).
+func New(inner gateway.Publisher, window time.Duration, maxSize int) *Coalescer {
+	return &Coalescer{inner: inner, window: window, maxSize: min(max(1, maxSize), 1000), pending: map[key]*batch{}}
+}
+
+// Publish publishes the APIs in the environment through the next batch call(s).
+func (c *Coalescer) Publish(ctx context.Context, envID string, apiIDs []string, remark string) (gateway.BatchResult, error) {
+	return c.do(ctx, key{envID, gateway.ActionOnline, remark}, apiIDs)
+}
+
+// Offline takes the APIs offline in the environment through the next batch call(s).
+func (c *Coalescer) Offline(ctx context.Context, envID string, apiIDs []string) (gateway.BatchResult, error) {
+	return c.do(ctx, key{envID, gateway.ActionOffline, ""}, apiIDs)
+}
+
+func (c *Coalescer) do(ctx context.Context, k key, ids []string) (gateway.BatchResult, error) {
+	// Enqueue every ID, remembering which batches carry this caller's APIs.
+	type part struct {
+		b   *batch
+		ids []string
+	}
+	var parts []part
+	c.mu.Lock()
+	for _, id := range ids {
+		b := c.pending[k]
+		if b == nil {
+			b = &batch{seen: map[string]bool{}, done: make(chan struct{})}
+			c.pending[k] = b
+			b.timer = time.AfterFunc(c.window, func() { c.flush(k, b) })
+		}
+		if !b.seen[id] {
+			b.seen[id] = true
+			b.ids = append(b.ids, id)
+		}
+		if len(parts) == 0 || parts[len(parts)-1].b != b {
+			parts = append(parts, part{b: b})
+		}
+		parts[len(parts)-1].ids = append(parts[len(parts)-1].ids, id)
+		if len(b.ids) >= c.maxSize {
+			// Full: send it now rather than at the end of the window.
+			b.timer.Stop()
+			delete(c.pending, k)
+			go c.send(k, b)
+		}
+	}
+	c.mu.Unlock()
+
+	result := make(gateway.BatchResult, len(ids))
+	for _, p := range parts {
+		select {
+		case <-p.b.done:
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+		if p.b.err != nil {
+			return nil, p.b.err
+		}
+		for _, id := range p.ids {
+			result[id] = p.b.result[id]
+		}
+	}
+	return result, nil
+}
+
+// flush sends a batch whose window ended, unless it was already sent because it filled up.
+func (c *Coalescer) flush(k key, b *batch) {
+	c.mu.Lock()
+	if c.pending[k] != b {
+		c.mu.Unlock()
+		return
+	}
+	delete(c.pending, k)
+	c.mu.Unlock()
+	c.send(k, b)
+}
+
+func (c *Coalescer) send(k key, b *batch) {
+	defer close(b.done)
+	ctx, cancel := context.WithTimeout(context.Background(), callTimeout)
+	defer cancel()
+	ids := slices.Clone(b.ids)
+	if k.action == gateway.ActionOffline {
+		b.result, b.err = c.inner.Offline(ctx, k.envID, ids)
+	} else {
+		b.result, b.err = c.inner.Publish(ctx, k.envID, ids, k.remark)
+	}
+}

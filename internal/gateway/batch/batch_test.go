@@ -1,0 +1,140 @@
+/*
+Copyright 2026 The apig-operator Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package batch
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/apig-operator/apig-operator/internal/gateway/gatewaytest"
+)
+
+func TestConcurrentRequestsShareCalls(t *testing.T) {
+	cases := []struct {
+		reason    string
+		callers   int
+		maxSize   int
+		wantCalls int
+	}{
+		{"one caller, one call", 1, 1000, 1},
+		{"many callers within the window share one call", 300, 1000, 1},
+		{"full batches go at once, the rest at the end of the window", 2500, 1000, 3},
+		{"batching off: one call per API", 20, 1, 20},
+	}
+	for _, tc := range cases {
+		t.Run(tc.reason, func(t *testing.T) {
+			fake := &gatewaytest.Publisher{}
+			fake.SetDelay(10 * time.Millisecond)
+			c := New(fake, 100*time.Millisecond, tc.maxSize)
+			var wg sync.WaitGroup
+			errs := make(chan error, tc.callers)
+			for i := range tc.callers {
+				wg.Go(func() {
+					id := fmt.Sprintf("api-%04d", i)
+					res, err := c.Publish(context.Background(), "RELEASE", []string{id}, "r")
+					switch {
+					case err != nil:
+						errs <- err
+					case len(res) != 1 || res[id].APIID != id:
+						errs <- fmt.Errorf("caller %d got %v", i, res)
+					}
+				})
+			}
+			wg.Wait()
+			close(errs)
+			for err := range errs {
+				t.Error(err)
+			}
+			calls := fake.Calls("Publish")
+			if len(calls) != tc.wantCalls {
+				t.Fatalf("%d calls, want %d", len(calls), tc.wantCalls)
+			}
+			total := 0
+			for _, call := range calls {
+				total += len(call.APIIDs)
+				if len(call.APIIDs) > tc.maxSize {
+					t.Errorf("a call carried %d APIs, max %d", len(call.APIIDs), tc.maxSize)
+				}
+			}
+			if total != tc.callers {
+				t.Errorf("calls carried %d APIs, want %d", total, tc.callers)
+			}
+		})
+	}
+}
+
+func TestKeysAreNotMixed(t *testing.T) {
+	fake := &gatewaytest.Publisher{}
+	c := New(fake, 50*time.Millisecond, 1000)
+	var wg sync.WaitGroup
+	wg.Go(func() { _, _ = c.Publish(context.Background(), "RELEASE", []string{"a"}, "one") })
+	wg.Go(func() { _, _ = c.Publish(context.Background(), "RELEASE", []string{"b"}, "two") })
+	wg.Go(func() { _, _ = c.Publish(context.Background(), "TEST", []string{"c"}, "one") })
+	wg.Go(func() { _, _ = c.Offline(context.Background(), "RELEASE", []string{"d"}) })
+	wg.Wait()
+	if n := len(fake.Calls("Publish")); n != 3 {
+		t.Errorf("%d publish calls for three (environment, remark) pairs", n)
+	}
+	if n := len(fake.Calls("Offline")); n != 1 {
+		t.Errorf("%d offline calls", n)
+	}
+}
+
+func TestDuplicateIDsAreSentOnce(t *testing.T) {
+	fake := &gatewaytest.Publisher{}
+	c := New(fake, 20*time.Millisecond, 1000)
+	res, err := c.Publish(context.Background(), "RELEASE", []string{"a", "a", "b"}, "")
+	if err != nil || len(res) != 2 {
+		t.Fatalf("%v %v", res, err)
+	}
+	if ids := fake.Calls("Publish")[0].APIIDs; len(ids) != 2 {
+		t.Errorf("sent %v", ids)
+	}
+}
+
+func TestWholeCallFailureReachesEveryCaller(t *testing.T) {
+	boom := errors.New("HTTP 500")
+	fake := &gatewaytest.Publisher{Err: boom}
+	c := New(fake, 20*time.Millisecond, 1000)
+	var wg sync.WaitGroup
+	for i := range 5 {
+		wg.Go(func() {
+			if _, err := c.Publish(context.Background(), "RELEASE", []string{fmt.Sprint(i)}, ""); !errors.Is(err, boom) {
+				t.Errorf("caller %d: %v", i, err)
+			}
+		})
+	}
+	wg.Wait()
+	if n := len(fake.Calls("Publish")); n != 1 {
+		t.Errorf("%d calls", n)
+	}
+}
+
+func TestCallerCancellation(t *testing.T) {
+	fake := &gatewaytest.Publisher{}
+	fake.SetDelay(time.Second)
+	c := New(fake, time.Millisecond, 1000)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
+	defer cancel()
+	if _, err := c.Publish(ctx, "RELEASE", []string{"a"}, ""); !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("err %v", err)
+	}
+}

@@ -1,0 +1,177 @@
+/*
+Copyright 2026 The apig-operator Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package gateway
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+)
+
+// Error is the only error shape that crosses the gateway boundary: what the gateway answered
+// (or that it did not answer), without credentials.
+type Error struct {
+	// Op is the operation, for example "publish APIs".
+	Op string
+	// HTTPStatus is the response status; 0 when no response arrived.
+	HTTPStatus int
+	// Code and Message are the gateway's error_code and error_msg.
+	Code    string
+	Message string
+	// RequestID is the gateway's X-Request-Id, for support cases.
+	RequestID string
+	// RetryAfter is the response's Retry-After, when it had one.
+	RetryAfter time.Duration
+	// Err is the underlying cause when no response arrived (timeouts, connection errors) or
+	// the response could not be read.
+	Err error
+}
+
+func (e *Error) Error() string {
+	var b strings.Builder
+	b.WriteString(e.Op)
+	b.WriteString(": ")
+	switch {
+	case e.Code != "":
+		b.WriteString(e.Code)
+		if e.Message != "" {
+			b.WriteString(" ")
+			b.WriteString(e.Message)
+		}
+	case e.Err != nil:
+		b.WriteString(e.Err.Error())
+	default:
+		b.WriteString(http.StatusText(e.HTTPStatus))
+	}
+	if e.HTTPStatus != 0 {
+		fmt.Fprintf(&b, " (HTTP %d", e.HTTPStatus)
+		if e.RequestID != "" {
+			fmt.Fprintf(&b, ", request %s", e.RequestID)
+		}
+		b.WriteString(")")
+	}
+	return b.String()
+}
+
+func (e *Error) Unwrap() error { return e.Err }
+
+// Class says how a controller handles an error.
+type Class int
+
+const (
+	// Transient errors (5xx, timeouts, connection errors) are retried with backoff.
+	Transient Class = iota
+	// Waiting errors (a missing API, version, environment or group; throttling) are retried
+	// after a delay without backoff: something outside the spec has to change or time pass.
+	Waiting
+	// Terminal errors (bad request, bad credentials, no permission, an illegal action) are not
+	// retried until the spec, the Secret or the ApiGateway changes.
+	Terminal
+)
+
+func (c Class) String() string {
+	switch c {
+	case Waiting:
+		return "Waiting"
+	case Terminal:
+		return "Terminal"
+	default:
+		return "Transient"
+	}
+}
+
+// Delays used for waiting errors that carry no Retry-After.
+const (
+	// NotFoundDelay is how long to wait before looking again for something missing.
+	NotFoundDelay = time.Minute
+	// ThrottleDelay is the pause after a 429 without Retry-After (the gateway's advice is 2–5 s).
+	ThrottleDelay = 5 * time.Second
+)
+
+// Error codes the operator acts on.
+const (
+	CodeThrottled        = "APIG.0308"
+	CodeTooManyRequests  = "APIG.9008"
+	CodeGroupNotFound    = "APIG.3001"
+	CodeAPINotFound      = "APIG.3002"
+	CodeEnvNotFound      = "APIG.3003"
+	CodePublishNotFound  = "APIG.3015"
+	CodeVersionNotFound  = "APIG.3022"
+	CodeInstanceNotFound = "APIG.3030"
+	CodeDataIllegal      = "DLM.4182"
+)
+
+// dataNotFound are the DataArts codes (HTTP 400) that mean something does not exist.
+var dataNotFound = map[string]bool{
+	"DLM.4001": true, "DLM.4018": true, "DLM.4197": true, "DLM.4215": true, "DLM.4292": true,
+}
+
+// Classify says how to handle err and, for waiting errors, after how long to try again.
+func Classify(err error) (Class, time.Duration) {
+	var gerr *Error
+	if !errors.As(err, &gerr) {
+		return Transient, 0
+	}
+	switch {
+	case isThrottle(gerr):
+		if gerr.RetryAfter > 0 {
+			return Waiting, gerr.RetryAfter
+		}
+		return Waiting, ThrottleDelay
+	case gerr.HTTPStatus == http.StatusNotFound || dataNotFound[gerr.Code]:
+		return Waiting, NotFoundDelay
+	case gerr.HTTPStatus == http.StatusBadRequest, gerr.HTTPStatus == http.StatusUnauthorized,
+		gerr.HTTPStatus == http.StatusForbidden, gerr.Code == CodeDataIllegal,
+		strings.HasPrefix(gerr.Code, "APIG.2"):
+		return Terminal, 0
+	default:
+		return Transient, 0
+	}
+}
+
+// isThrottle reports whether the gateway said to slow down: 429 APIG.0308 at the cloud's
+// entrance, or APIG.9008, which the gateway sends with a 500.
+func isThrottle(e *Error) bool {
+	return e.HTTPStatus == http.StatusTooManyRequests || e.Code == CodeThrottled || e.Code == CodeTooManyRequests
+}
+
+// IsAuth reports whether the gateway refused the credentials (401) or the permission (403).
+func IsAuth(err error) bool {
+	var gerr *Error
+	return errors.As(err, &gerr) && (gerr.HTTPStatus == http.StatusUnauthorized || gerr.HTTPStatus == http.StatusForbidden)
+}
+
+// HasCode reports whether err is an *Error with one of the codes.
+func HasCode(err error, codes ...string) bool {
+	var gerr *Error
+	if !errors.As(err, &gerr) {
+		return false
+	}
+	for _, c := range codes {
+		if gerr.Code == c {
+			return true
+		}
+	}
+	return false
+}
+
+// Transport wraps an error that happened before a response arrived or while reading it.
+func Transport(op string, err error) *Error {
+	return &Error{Op: op, Err: err}
+}

@@ -1,0 +1,114 @@
+/*
+Copyright 2026 The apig-operator Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package gateway
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestClassify(t *testing.T) {
+	cases := []struct {
+		reason string
+		err    error
+		class  Class
+		delay  time.Duration
+	}{
+		{"bad parameter is the caller's to fix", &Error{HTTPStatus: 400, Code: "APIG.2011"}, Terminal, 0},
+		{"malformed body", &Error{HTTPStatus: 400, Code: "APIG.2000"}, Terminal, 0},
+		{"bad token", &Error{HTTPStatus: 401, Code: "APIG.1002"}, Terminal, 0},
+		{"bad signature", &Error{HTTPStatus: 401, Code: "APIGW.0301"}, Terminal, 0},
+		{"no permission", &Error{HTTPStatus: 403, Code: "APIG.1005"}, Terminal, 0},
+		{"illegal DataArts action", &Error{HTTPStatus: 400, Code: "DLM.4182"}, Terminal, 0},
+		{"missing API waits for it to appear", &Error{HTTPStatus: 404, Code: "APIG.3002"}, Waiting, time.Minute},
+		{"missing version", &Error{HTTPStatus: 404, Code: "APIG.3022"}, Waiting, time.Minute},
+		{"missing environment", &Error{HTTPStatus: 404, Code: "APIG.3003"}, Waiting, time.Minute},
+		{"missing group", &Error{HTTPStatus: 404, Code: "APIG.3001"}, Waiting, time.Minute},
+		{"missing instance", &Error{HTTPStatus: 404, Code: "APIG.3030"}, Waiting, time.Minute},
+		{"missing DataArts API comes as a 400", &Error{HTTPStatus: 400, Code: "DLM.4018"}, Waiting, time.Minute},
+		{"throttled with Retry-After", &Error{HTTPStatus: 429, Code: "APIG.0308", RetryAfter: 7 * time.Second}, Waiting, 7 * time.Second},
+		{"throttled without Retry-After", &Error{HTTPStatus: 429, Code: "APIG.0308"}, Waiting, ThrottleDelay},
+		{"too many requests is a 500 on APIG", &Error{HTTPStatus: 500, Code: "APIG.9008"}, Waiting, ThrottleDelay},
+		{"system error", &Error{HTTPStatus: 500, Code: "APIG.9999"}, Transient, 0},
+		{"bad gateway page", &Error{HTTPStatus: 502}, Transient, 0},
+		{"timeout", Transport("list APIs", context.DeadlineExceeded), Transient, 0},
+		{"connection refused", Transport("list APIs", &net.OpError{Op: "dial", Err: errors.New("connection refused")}), Transient, 0},
+		{"wrapped", fmt.Errorf("publish: %w", &Error{HTTPStatus: 401}), Terminal, 0},
+		{"not a gateway error", errors.New("something else"), Transient, 0},
+	}
+	for _, tc := range cases {
+		t.Run(tc.reason, func(t *testing.T) {
+			class, delay := Classify(tc.err)
+			if class != tc.class || delay != tc.delay {
+				t.Errorf("Classify = %s, %s; want %s, %s", class, delay, tc.class, tc.delay)
+			}
+		})
+	}
+}
+
+func TestErrorMessage(t *testing.T) {
+	cases := []struct {
+		err  *Error
+		want string
+	}{
+		{&Error{Op: "publish APIs", HTTPStatus: 404, Code: "APIG.3003", Message: "Environment x does not exist", RequestID: "r1"},
+			"publish APIs: APIG.3003 Environment x does not exist (HTTP 404, request r1)"},
+		{&Error{Op: "list APIs", Err: errors.New("dial tcp: connection refused")}, "list APIs: dial tcp: connection refused"},
+		{&Error{Op: "list APIs", HTTPStatus: 502}, "list APIs: Bad Gateway (HTTP 502)"},
+	}
+	for _, tc := range cases {
+		if got := tc.err.Error(); got != tc.want {
+			t.Errorf("got %q, want %q", got, tc.want)
+		}
+	}
+}
+
+func TestCredentialsNeverPrint(t *testing.T) {
+	c := Credentials{AccessKey: "AKVALUE", SecretKey: "SKVALUE", Token: ""}
+	for _, s := range []string{fmt.Sprint(c), fmt.Sprintf("%v %+v %#v", c, c, c), fmt.Sprint(Config{Credentials: c})} {
+		for _, secret := range []string{"AKVALUE", "SKVALUE"} {
+			if strings.Contains(s, secret) {
+				t.Errorf("%q shows %s", s, secret)
+			}
+		}
+	}
+}
+
+func TestGatePausesEveryCaller(t *testing.T) {
+	g := NewGate(1000, 1000)
+	now := time.Now()
+	g.now = func() time.Time { return now }
+	g.Pause(time.Hour)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Millisecond)
+	defer cancel()
+	if err := g.Wait(ctx); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("a paused gate let a call through: %v", err)
+	}
+	g.Pause(time.Minute) // a shorter pause does not shorten the current one
+	if got := g.PausedUntil(); !got.Equal(now.Add(time.Hour)) {
+		t.Errorf("paused until %v", got)
+	}
+	now = now.Add(2 * time.Hour)
+	if err := g.Wait(context.Background()); err != nil {
+		t.Errorf("after the pause: %v", err)
+	}
+}

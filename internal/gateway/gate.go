@@ -1,0 +1,159 @@
+/*
+Copyright 2026 The apig-operator Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package gateway
+
+import (
+	"context"
+	"errors"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"golang.org/x/time/rate"
+)
+
+// Gate is the single door to one gateway: every call waits for a rate-limit token, and a 429
+// pauses every caller of the gateway, not only the one that saw it.
+type Gate struct {
+	limiter *rate.Limiter
+
+	mu          sync.Mutex
+	pausedUntil time.Time
+	now         func() time.Time
+}
+
+// NewGate returns a gate admitting qps calls per second with bursts of burst.
+func NewGate(qps float64, burst int) *Gate {
+	return &Gate{limiter: rate.NewLimiter(rate.Limit(qps), max(1, burst)), now: time.Now}
+}
+
+// Wait blocks until the gateway is not paused and a token is available, or ctx ends.
+func (g *Gate) Wait(ctx context.Context) error {
+	for {
+		g.mu.Lock()
+		wait := g.pausedUntil.Sub(g.now())
+		g.mu.Unlock()
+		if wait <= 0 {
+			break
+		}
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return ctx.Err()
+		case <-t.C:
+		}
+	}
+	return g.limiter.Wait(ctx)
+}
+
+// Pause stops every call until d from now (a later pause wins).
+func (g *Gate) Pause(d time.Duration) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if until := g.now().Add(d); until.After(g.pausedUntil) {
+		g.pausedUntil = until
+	}
+}
+
+// PausedUntil is when the current pause ends; zero or past when there is none.
+func (g *Gate) PausedUntil() time.Time {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.pausedUntil
+}
+
+// Metrics are the outbound call metrics, shared by every gateway connection. Register
+// Collectors with the manager's registry.
+type Metrics struct {
+	Calls   *prometheus.CounterVec
+	Latency *prometheus.HistogramVec
+	Batch   *prometheus.HistogramVec
+	Drift   *prometheus.CounterVec
+}
+
+// NewMetrics creates the metrics (unregistered).
+func NewMetrics() *Metrics {
+	return &Metrics{
+		Calls: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "apig_gateway_calls_total",
+			Help: "Calls made to gateways, by gateway (namespace/name), operation and result code (HTTP status and error code, or error).",
+		}, []string{"gateway", "operation", "code"}),
+		Latency: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "apig_gateway_call_duration_seconds",
+			Help:    "Duration of calls to gateways, including the rate-limit wait, by gateway and operation.",
+			Buckets: prometheus.ExponentialBuckets(0.005, 2, 14),
+		}, []string{"gateway", "operation"}),
+		Batch: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "apig_gateway_batch_size",
+			Help:    "Number of APIs per batch publish or offline call, by gateway and action.",
+			Buckets: []float64{1, 2, 5, 10, 25, 50, 100, 250, 500, 1000},
+		}, []string{"gateway", "action"}),
+		Drift: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "apig_drift_corrections_total",
+			Help: "APIs put back in their declared state after a change made on the gateway, by gateway and environment.",
+		}, []string{"gateway", "environment"}),
+	}
+}
+
+// Collectors returns the metrics to register.
+func (m *Metrics) Collectors() []prometheus.Collector {
+	return []prometheus.Collector{m.Calls, m.Latency, m.Batch, m.Drift}
+}
+
+// Caller runs every outbound call of one gateway connection through the gate and records it.
+type Caller struct {
+	Gateway string // namespace/name, the metrics label
+	Gate    *Gate
+	Metrics *Metrics // nil: not recorded
+}
+
+// Do waits at the gate, runs call, pauses the gateway on a 429 and records the outcome.
+func (c *Caller) Do(ctx context.Context, op string, call func() error) error {
+	start := time.Now()
+	err := c.Gate.Wait(ctx)
+	if err == nil {
+		err = call()
+	} else {
+		err = Transport(op, err)
+	}
+	if gerr := (*Error)(nil); errors.As(err, &gerr) && isThrottle(gerr) {
+		_, d := Classify(gerr)
+		c.Gate.Pause(d)
+	}
+	if c.Metrics != nil {
+		c.Metrics.Calls.WithLabelValues(c.Gateway, op, resultCode(err)).Inc()
+		c.Metrics.Latency.WithLabelValues(c.Gateway, op).Observe(time.Since(start).Seconds())
+	}
+	return err
+}
+
+// resultCode is the metrics label of an outcome: "ok", the error code, the HTTP status, or "error".
+func resultCode(err error) string {
+	var gerr *Error
+	switch {
+	case err == nil:
+		return "ok"
+	case errors.As(err, &gerr) && gerr.Code != "":
+		return gerr.Code
+	case errors.As(err, &gerr) && gerr.HTTPStatus != 0:
+		return strconv.Itoa(gerr.HTTPStatus)
+	default:
+		return "error"
+	}
+}

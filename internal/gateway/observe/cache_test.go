@@ -1,0 +1,111 @@
+/*
+Copyright 2026 The apig-operator Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package observe
+
+import (
+	"context"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/apig-operator/apig-operator/internal/gateway/gatewaytest"
+)
+
+func TestConcurrentObserversShareOneRead(t *testing.T) {
+	fake := &gatewaytest.Publisher{}
+	fake.SetDelay(20 * time.Millisecond)
+	c := New(fake, time.Minute)
+	now := time.Now()
+	c.now = func() time.Time { return now }
+	observeAll := func() {
+		var wg sync.WaitGroup
+		for range 100 {
+			wg.Go(func() {
+				if _, err := c.Observe(context.Background(), "RELEASE"); err != nil {
+					t.Error(err)
+				}
+			})
+		}
+		wg.Wait()
+	}
+	observeAll()
+	if n := len(fake.Calls("Observe")); n != 1 {
+		t.Fatalf("100 observers made %d reads", n)
+	}
+	now = now.Add(30 * time.Second)
+	observeAll()
+	if n := len(fake.Calls("Observe")); n != 1 {
+		t.Fatalf("a snapshot younger than the interval was read again: %d reads", n)
+	}
+	now = now.Add(31 * time.Second)
+	observeAll()
+	if n := len(fake.Calls("Observe")); n != 2 {
+		t.Fatalf("after the interval: %d reads, want 2", n)
+	}
+}
+
+func TestOwnWritesInvalidate(t *testing.T) {
+	fake := &gatewaytest.Publisher{}
+	c := New(fake, time.Hour)
+	ctx := context.Background()
+	if s, _ := c.Observe(ctx, "RELEASE"); len(s.APIs) != 0 {
+		t.Fatalf("snapshot %v", s.APIs)
+	}
+	if _, err := c.Publish(ctx, "RELEASE", []string{"a"}, ""); err != nil {
+		t.Fatal(err)
+	}
+	if s, _ := c.Observe(ctx, "RELEASE"); len(s.APIs) != 1 {
+		t.Fatalf("after our publish the snapshot has %d APIs, want 1", len(s.APIs))
+	}
+	// A write to another environment leaves this one cached.
+	if _, err := c.Offline(ctx, "TEST", []string{"a"}); err != nil {
+		t.Fatal(err)
+	}
+	c.Observe(ctx, "RELEASE") //nolint:errcheck
+	if n := len(fake.Calls("Observe")); n != 2 {
+		t.Errorf("%d reads, want 2", n)
+	}
+	if _, err := c.SwitchVersion(ctx, "a", "v"); err != nil {
+		t.Fatal(err)
+	}
+	c.Observe(ctx, "RELEASE") //nolint:errcheck
+	if n := len(fake.Calls("Observe")); n != 3 {
+		t.Errorf("a version switch did not invalidate: %d reads, want 3", n)
+	}
+}
+
+func TestReadStartedBeforeAWriteIsNotShared(t *testing.T) {
+	fake := &gatewaytest.Publisher{}
+	fake.SetDelay(50 * time.Millisecond)
+	c := New(fake, time.Hour)
+	ctx := context.Background()
+	slow := make(chan struct{})
+	go func() {
+		defer close(slow)
+		c.Observe(ctx, "RELEASE") //nolint:errcheck // a read in flight before the write
+	}()
+	time.Sleep(10 * time.Millisecond) // let the read start; it is in flight for 50ms
+	fake.SetDelay(0)
+	if _, err := c.Publish(ctx, "RELEASE", []string{"a"}, ""); err != nil {
+		t.Fatal(err)
+	}
+	s, err := c.Observe(ctx, "RELEASE")
+	if err != nil || len(s.APIs) != 1 {
+		t.Fatalf("a read after our write returned %v, %v", s, err)
+	}
+	<-slow
+}
