@@ -21,6 +21,7 @@ import (
 	"crypto/tls"
 	"flag"
 	"os"
+	"time"
 
 	"k8s.io/apimachinery/pkg/runtime"
 	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
@@ -31,9 +32,12 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/healthz"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 	"sigs.k8s.io/controller-runtime/pkg/metrics/filters"
+	ctrlmetrics "sigs.k8s.io/controller-runtime/pkg/metrics"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
 	publishingv1alpha1 "github.com/apig-operator/apig-operator/api/v1alpha1"
+	"github.com/apig-operator/apig-operator/internal/controller"
+	"github.com/apig-operator/apig-operator/internal/gateway"
 )
 
 var scheme = runtime.NewScheme()
@@ -54,6 +58,9 @@ func main() {
 		kubeAPIQPS     float64
 		kubeAPIBurst   int
 		watchNamespace string
+		batchWindow    time.Duration
+		batchMaxSize   int
+		gatewayTimeout time.Duration
 	)
 	flag.StringVar(&metricsAddr, "metrics-bind-address", "0",
 		"Address the metrics endpoint binds to, for example :8443 (secure) or :8080; 0 disables it.")
@@ -71,6 +78,11 @@ func main() {
 	flag.IntVar(&kubeAPIBurst, "kube-api-burst", 300, "Burst of requests to the Kubernetes API server.")
 	flag.StringVar(&watchNamespace, "watch-namespace", "",
 		"Only watch this namespace; default: all namespaces.")
+	flag.DurationVar(&batchWindow, "batch-window", 100*time.Millisecond,
+		"How long publish and offline requests for the same gateway environment wait to be merged into one batch call.")
+	flag.IntVar(&batchMaxSize, "batch-max-size", 1000,
+		"Most APIs per batch call (the gateway's limit is 1000); 1 makes one call per API.")
+	flag.DurationVar(&gatewayTimeout, "gateway-timeout", 30*time.Second, "Timeout of each call to a gateway.")
 	opts := zap.Options{Development: false}
 	opts.BindFlags(flag.CommandLine)
 	flag.Parse()
@@ -113,7 +125,18 @@ func main() {
 		os.Exit(1)
 	}
 
-	// Reconcilers are registered here as their kinds gain controllers.
+	gatewayMetrics := gateway.NewMetrics()
+	ctrlmetrics.Registry.MustRegister(gatewayMetrics.Collectors()...)
+	connector := &controller.Connector{
+		Reader: mgr.GetAPIReader(), Registry: gateway.NewRegistry(), Metrics: gatewayMetrics,
+		BatchWindow: batchWindow, BatchMaxSize: batchMaxSize, Timeout: gatewayTimeout,
+	}
+	if err := (&controller.ApiGatewayReconciler{
+		Client: mgr.GetClient(), Connector: connector, Recorder: mgr.GetEventRecorder("apig-operator"),
+	}).SetupWithManager(mgr); err != nil {
+		log.Error(err, "Unable to set up the controller", "controller", "ApiGateway")
+		os.Exit(1)
+	}
 
 	if err := mgr.AddHealthzCheck("healthz", healthz.Ping); err != nil {
 		log.Error(err, "Unable to set up the health check")

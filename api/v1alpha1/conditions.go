@@ -42,6 +42,9 @@ const (
 
 	// ReasonSecretNotFound: the credentials Secret does not exist.
 	ReasonSecretNotFound = "SecretNotFound"
+	// ReasonCABundleNotFound: the CA bundle Secret or ConfigMap, or its key, does not
+	// exist or holds no certificate.
+	ReasonCABundleNotFound = "CABundleNotFound"
 	// ReasonSecretKeyMissing: the credentials Secret has neither accessKey and
 	// secretKey nor token.
 	ReasonSecretKeyMissing = "SecretKeyMissing"

@@ -76,7 +76,7 @@ spec:
 
 // newNamespace creates a namespace with a generated name and returns that name.
 func newNamespace() string {
-	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{GenerateName: "schema-"}}
+	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{GenerateName: "test-"}}
 	Expect(k8sClient.Create(ctx, ns)).To(Succeed())
 	DeferCleanup(func() { Expect(k8sClient.Delete(ctx, ns)).To(Succeed()) })
 	return ns.Name

@@ -17,36 +17,67 @@ limitations under the License.
 package controller
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"time"
 	"os"
 	"path/filepath"
 	"testing"
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
+	eventsv1 "k8s.io/api/events/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
 	"k8s.io/client-go/discovery"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	"k8s.io/client-go/rest"
+	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
 	logf "sigs.k8s.io/controller-runtime/pkg/log"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
+	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
 	publishingv1alpha1 "github.com/apig-operator/apig-operator/api/v1alpha1"
+	"github.com/apig-operator/apig-operator/internal/gateway"
+	"github.com/apig-operator/apig-operator/internal/gatewaysim"
 )
 
 // The suite runs against a real etcd and kube-apiserver (the envtest binaries that
 // hack/envtest.sh builds; make test sets KUBEBUILDER_ASSETS), with the generated CRDs installed.
+// Credentials of the simulator. The values are distinctive so that the secret scan in
+// AfterSuite can look for them in every log line, event and status the suite produced.
+const (
+	simProject   = "0a1b2c3d4e5f60718293a4b5c6d7e8f9"
+	simInstance  = "eddc4d25480b4cd6b512f270a1b8b341"
+	simCluster   = "c2e2f6b1a9d84e5f8a7b6c5d4e3f2a10"
+	simWorkspace = "ws-demo"
+	simAK        = "SIMAKB6F1C0D2"
+	simSK        = "sim-secret-key-9c41e7d0"
+	simToken     = "sim-token-3e88a1f2"
+)
+
+// secretValues are what must never appear outside a Secret.
+var secretValues = []string{simSK, simToken, "wrong-secret-4d1b"}
+
 var (
 	ctx       context.Context
 	cancel    context.CancelFunc
 	testEnv   *envtest.Environment
 	cfg       *rest.Config
 	k8sClient client.Client
+	sim       *gatewaysim.Server
+	simURL    string
+	logs      = &syncBuffer{}
+	connector *Connector
+
 	// kubectlRun runs the envtest kubectl as a cluster admin.
 	kubectlRun func(args ...string) (stdout, stderr io.Reader, err error)
 	scheme     = runtime.NewScheme()
@@ -58,7 +89,7 @@ func TestControllers(t *testing.T) {
 }
 
 var _ = BeforeSuite(func() {
-	logf.SetLogger(zap.New(zap.WriteTo(GinkgoWriter), zap.UseDevMode(true)))
+	logf.SetLogger(zap.New(zap.WriteTo(io.MultiWriter(GinkgoWriter, logs)), zap.UseDevMode(true)))
 	ctx, cancel = context.WithCancel(context.TODO())
 
 	Expect(os.Getenv("KUBEBUILDER_ASSETS")).NotTo(BeEmpty(),
@@ -86,6 +117,9 @@ var _ = BeforeSuite(func() {
 	Expect(err).NotTo(HaveOccurred())
 	kubectlRun = kubectl.Run
 
+	startSimulator()
+	startManager()
+
 	// Say what the suite runs against, so a CI log shows a real API server was used.
 	disco, err := discovery.NewDiscoveryClientForConfig(cfg)
 	Expect(err).NotTo(HaveOccurred())
@@ -96,8 +130,95 @@ var _ = BeforeSuite(func() {
 })
 
 var _ = AfterSuite(func() {
+	By("scanning every log line, event and status for credential values")
+	scanForSecrets()
 	cancel()
 	if testEnv != nil {
 		Expect(testEnv.Stop()).To(Succeed())
 	}
 })
+
+func startSimulator() {
+	var err error
+	sim, err = gatewaysim.New(&gatewaysim.Seed{
+		Tokens:     []string{simToken},
+		AccessKeys: []gatewaysim.SeedAccessKey{{AccessKey: simAK, SecretKey: simSK}},
+		Projects: []gatewaysim.SeedProject{{
+			ID: simProject,
+			APIG: []gatewaysim.SeedInstance{{
+				InstanceID:   simInstance,
+				Environments: []gatewaysim.SeedEnvironment{{Name: "TEST"}},
+				Groups: []gatewaysim.SeedGroup{{Name: "shop", APIs: []gatewaysim.SeedAPI{
+					{ID: "5f918d104dc84480a75166ba99efff21", Name: "get_user", Path: "/users/{id}"},
+				}}},
+			}},
+			DataArts: []gatewaysim.SeedCluster{{ClusterID: simCluster, Workspace: simWorkspace,
+				APIs: []gatewaysim.SeedDataAPI{{ID: "4704f5a0b6c24e0c9d8e7f6a5b4c3d21", Name: "sales_report", Path: "/reports/sales"}}}},
+		}},
+	}, gatewaysim.Options{})
+	Expect(err).NotTo(HaveOccurred())
+	srv := httptest.NewServer(sim)
+	DeferCleanup(srv.Close)
+	simURL = srv.URL
+}
+
+func startManager() {
+	mgr, err := ctrl.NewManager(cfg, ctrl.Options{
+		Scheme:                 scheme,
+		Metrics:                metricsserver.Options{BindAddress: "0"},
+		HealthProbeBindAddress: "0",
+	})
+	Expect(err).NotTo(HaveOccurred())
+	connector = &Connector{
+		Reader: mgr.GetAPIReader(), Registry: gateway.NewRegistry(), Metrics: gateway.NewMetrics(),
+		BatchWindow: 50 * time.Millisecond, BatchMaxSize: 1000, Timeout: 10 * time.Second,
+	}
+	Expect((&ApiGatewayReconciler{
+		Client: mgr.GetClient(), Connector: connector, Recorder: mgr.GetEventRecorder("apig-operator"),
+	}).SetupWithManager(mgr)).To(Succeed())
+	go func() {
+		defer GinkgoRecover()
+		Expect(mgr.Start(ctx)).To(Succeed())
+	}()
+}
+
+// scanForSecrets fails if a credential value appears in a log line, an event or the status of
+// any object of the three kinds.
+func scanForSecrets() {
+	var haystack strings.Builder
+	haystack.WriteString(logs.String())
+	evs := &eventsv1.EventList{}
+	Expect(k8sClient.List(ctx, evs)).To(Succeed())
+	for _, e := range evs.Items {
+		fmt.Fprintln(&haystack, e.Reason, e.Note)
+	}
+	for _, list := range []client.ObjectList{&publishingv1alpha1.ApiGatewayList{}, &publishingv1alpha1.ApiPublicationList{}, &publishingv1alpha1.ApiExportList{}} {
+		Expect(k8sClient.List(ctx, list)).To(Succeed())
+		data, err := json.Marshal(list)
+		Expect(err).NotTo(HaveOccurred())
+		haystack.Write(data)
+	}
+	text := haystack.String()
+	Expect(len(evs.Items)).To(BeNumerically(">", 0), "the scan found no events to look at")
+	for _, secret := range secretValues {
+		Expect(text).NotTo(ContainSubstring(secret), "a credential value leaked into a log line, an event or a status")
+	}
+}
+
+// syncBuffer is a bytes.Buffer safe for the concurrent writes of the manager's loggers.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}

@@ -49,6 +49,7 @@ const (
 	opDataAction       = "ExecuteApiToInstance"
 	opDataPublishInfo  = "SearchPublishInfo"
 	opDataShowAPI      = "ShowApi"
+	opDataListAPIs     = "ListApis"
 	apigPrefix         = "/v2/{project_id}/apigw/instances/{instance_id}"
 	dataArtsAPIPrefix  = "/v1/{project_id}/service/apis/{api_id}"
 	dataArtsInstPrefix = dataArtsAPIPrefix + "/instances/{instance_id}"
@@ -86,6 +87,7 @@ func (s *Server) routes() {
 	d("POST", dataArtsInstPrefix+"/action", opDataAction, (*Server).dataAction)
 	d("GET", dataArtsAPIPrefix+"/publish-info", opDataPublishInfo, (*Server).dataPublishInfo)
 	d("GET", dataArtsAPIPrefix, opDataShowAPI, (*Server).dataShowAPI)
+	d("GET", "/v1/{project_id}/service/apis", opDataListAPIs, (*Server).dataListAPIs)
 }
 
 // Wire models of APIG v2 (snake_case, as the SDK's models name them).

@@ -18,6 +18,7 @@ package gatewaysim
 
 import (
 	"net/http"
+	"strings"
 	"time"
 )
 
@@ -190,15 +191,46 @@ func (s *Server) dataShowAPI(c *call) response {
 	if err != nil {
 		return fail(err)
 	}
+	return ok(http.StatusOK, dataAPIJSON(cl, a, true))
+}
+
+// dataAPIJSON is an API as show (detail) and list (overview) return it.
+func dataAPIJSON(cl *cluster, a *dataAPI, detail bool) map[string]any {
 	status := a.status
 	if status == "" {
 		status = "API_STATUS_CREATED"
 	}
-	return ok(http.StatusOK, map[string]any{
-		"id": a.id, "name": a.name, "description": a.description, "path": a.path,
-		"protocol": "PROTOCOL_TYPE_HTTPS", "request_type": "REQUEST_TYPE_GET", "publish_type": "APP",
-		"type": "API_SPECIFIC_TYPE_CONFIGURATION", "create_time": a.createTime.UnixMilli(),
-		"update_time": a.createTime.UnixMilli(), "status": status, "debug_status": dataDebugSuccess,
+	j := map[string]any{
+		"id": a.id, "name": a.name, "description": a.description, "type": "API_SPECIFIC_TYPE_CONFIGURATION",
+		"create_time": a.createTime.UnixMilli(), "status": status, "debug_status": dataDebugSuccess,
 		"publish_messages": publishMessages(cl, a),
-	})
+	}
+	if detail {
+		j["path"], j["protocol"], j["request_type"] = a.path, "PROTOCOL_TYPE_HTTPS", "REQUEST_TYPE_GET"
+		j["publish_type"], j["update_time"] = "APP", a.createTime.UnixMilli()
+	}
+	return j
+}
+
+// dataListAPIs lists the workspace's APIs; name filters by substring.
+func (s *Server) dataListAPIs(c *call) response {
+	offset, limit, perr := page(c)
+	if perr != nil {
+		return fail(perr)
+	}
+	name := c.r.URL.Query().Get("name")
+	var records []map[string]any
+	for _, cl := range c.project.dataarts {
+		if cl.workspace != c.workspace {
+			continue
+		}
+		for _, a := range cl.apis {
+			if name == "" || strings.Contains(a.name, name) {
+				a.settle(c.now)
+				records = append(records, dataAPIJSON(cl, a, false))
+			}
+		}
+	}
+	lo, hi := window(len(records), offset, limit)
+	return ok(http.StatusOK, map[string]any{"total": len(records), "records": nonNil(records[lo:hi])})
 }

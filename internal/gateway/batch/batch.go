@@ -143,3 +143,24 @@ func (c *Coalescer) send(k key, b *batch) {
 		b.result, b.err = c.inner.Publish(ctx, k.envID, ids, k.remark)
 	}
 }
+
+// Publisher is a gateway.Publisher whose Publish and Offline go through a Coalescer.
+type Publisher struct {
+	gateway.Publisher
+	coalescer *Coalescer
+}
+
+// Wrap returns inner with Publish and Offline coalesced.
+func Wrap(inner gateway.Publisher, window time.Duration, maxSize int) *Publisher {
+	return &Publisher{Publisher: inner, coalescer: New(inner, window, maxSize)}
+}
+
+// Publish publishes through the next batch call(s).
+func (p *Publisher) Publish(ctx context.Context, envID string, apiIDs []string, remark string) (gateway.BatchResult, error) {
+	return p.coalescer.Publish(ctx, envID, apiIDs, remark)
+}
+
+// Offline takes APIs offline through the next batch call(s).
+func (p *Publisher) Offline(ctx context.Context, envID string, apiIDs []string) (gateway.BatchResult, error) {
+	return p.coalescer.Offline(ctx, envID, apiIDs)
+}

@@ -1,0 +1,232 @@
+/*
+Copyright 2026 The apig-operator Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package controller
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"golang.org/x/sync/singleflight"
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/types"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/apig-operator/apig-operator/api/v1alpha1"
+	"github.com/apig-operator/apig-operator/internal/gateway"
+	"github.com/apig-operator/apig-operator/internal/gateway/apig"
+	"github.com/apig-operator/apig-operator/internal/gateway/batch"
+	"github.com/apig-operator/apig-operator/internal/gateway/dataarts"
+	"github.com/apig-operator/apig-operator/internal/gateway/observe"
+)
+
+// Defaults of an ApiGateway's optional fields.
+const (
+	defaultObserveInterval = time.Minute
+	defaultQPS             = 10
+	defaultBurst           = 20
+	defaultCAKey           = "ca.crt"
+)
+
+// Connector builds the gateway connection of an ApiGateway from its spec, its credentials
+// Secret and its CA bundle, and keeps it in the registry until one of them changes.
+type Connector struct {
+	// Reader reads Secrets and ConfigMaps directly from the API server: they are not cached,
+	// so the manager holds no copy of every Secret in the cluster.
+	Reader       client.Reader
+	Registry     *gateway.Registry
+	Metrics      *gateway.Metrics
+	BatchWindow  time.Duration
+	BatchMaxSize int
+	// Timeout bounds each gateway call.
+	Timeout time.Duration
+
+	flights singleflight.Group
+}
+
+// ConfigError is a problem with an ApiGateway's inputs that only its owner can fix; Reason is
+// the condition reason.
+type ConfigError struct {
+	Reason  string
+	Message string
+}
+
+func (e *ConfigError) Error() string { return e.Message }
+
+// Connect returns the connection of gw, built from its current Secret and CA bundle; the
+// registered one is reused when none of them changed.
+func (c *Connector) Connect(ctx context.Context, gw *v1alpha1.ApiGateway) (*gateway.Conn, error) {
+	creds, credsVersion, err := c.credentials(ctx, gw)
+	if err != nil {
+		return nil, err
+	}
+	ca, caVersion, err := c.caBundle(ctx, gw)
+	if err != nil {
+		return nil, err
+	}
+	name := gw.Namespace + "/" + gw.Name
+	fingerprint := fmt.Sprintf("%s/%d/%s/%s", gw.UID, gw.Generation, credsVersion, caVersion)
+	if conn, ok := c.Registry.Get(name); ok && conn.Fingerprint == fingerprint {
+		return conn, nil
+	}
+	v, err, _ := c.flights.Do(name+"@"+fingerprint, func() (any, error) {
+		conn, err := c.build(gw, name, fingerprint, creds, ca)
+		if err != nil {
+			return nil, err
+		}
+		c.Registry.Put(conn)
+		return conn, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return v.(*gateway.Conn), nil
+}
+
+// Current returns the registered connection when it was built for gw's current generation,
+// without reading the Secret; otherwise it connects. Secret changes reach the registry
+// through the ApiGateway controller, which watches Secrets.
+func (c *Connector) Current(ctx context.Context, gw *v1alpha1.ApiGateway) (*gateway.Conn, error) {
+	if conn, ok := c.Registry.Get(gw.Namespace + "/" + gw.Name); ok &&
+		strings.HasPrefix(conn.Fingerprint, fmt.Sprintf("%s/%d/", gw.UID, gw.Generation)) {
+		return conn, nil
+	}
+	return c.Connect(ctx, gw)
+}
+
+func (c *Connector) build(gw *v1alpha1.ApiGateway, name, fingerprint string, creds gateway.Credentials, ca []byte) (*gateway.Conn, error) {
+	qps, burst := float64(defaultQPS), defaultBurst
+	if rl := gw.Spec.RateLimit; rl != nil {
+		qps, burst = float64(rl.QPS), int(rl.Burst)
+	}
+	conn := &gateway.Conn{
+		Name: name, Fingerprint: fingerprint, Generation: gw.Generation,
+		ObserveInterval: observeInterval(gw), Gate: gateway.NewGate(qps, burst),
+	}
+	cfg := gateway.Config{
+		Name: name, Endpoint: gw.Spec.Endpoint, ProjectID: gw.Spec.ProjectID, InstanceID: gw.Spec.InstanceID,
+		Workspace: gw.Spec.Workspace, Credentials: creds, CABundle: ca, Timeout: c.Timeout,
+		Caller: &gateway.Caller{Gateway: name, Gate: conn.Gate, Metrics: c.Metrics},
+	}
+	if gw.Spec.TLS != nil {
+		cfg.InsecureSkipVerify = gw.Spec.TLS.InsecureSkipVerify
+	}
+	switch gw.Spec.Provider {
+	case v1alpha1.ProviderDataArts:
+		ds, err := dataarts.New(cfg)
+		if err != nil {
+			return nil, &ConfigError{Reason: v1alpha1.ReasonInvalidSpec, Message: err.Error()}
+		}
+		conn.DataService = ds
+	default:
+		raw, err := apig.New(cfg)
+		if err != nil {
+			return nil, &ConfigError{Reason: v1alpha1.ReasonInvalidSpec, Message: err.Error()}
+		}
+		conn.Publisher = observe.New(batch.Wrap(raw, c.BatchWindow, c.BatchMaxSize), conn.ObserveInterval)
+	}
+	return conn, nil
+}
+
+func observeInterval(gw *v1alpha1.ApiGateway) time.Duration {
+	if gw.Spec.ObserveInterval != nil && gw.Spec.ObserveInterval.Duration > 0 {
+		return gw.Spec.ObserveInterval.Duration
+	}
+	return defaultObserveInterval
+}
+
+// credentials reads the Secret the ApiGateway names. Its values never leave this function
+// except inside gateway.Credentials, which does not print them.
+func (c *Connector) credentials(ctx context.Context, gw *v1alpha1.ApiGateway) (gateway.Credentials, string, error) {
+	ref := gw.Spec.CredentialsRef.Name
+	secret := &corev1.Secret{}
+	if err := c.Reader.Get(ctx, types.NamespacedName{Namespace: gw.Namespace, Name: ref}, secret); err != nil {
+		if apierrors.IsNotFound(err) {
+			return gateway.Credentials{}, "", &ConfigError{Reason: v1alpha1.ReasonSecretNotFound, Message: fmt.Sprintf(
+				"Secret %s/%s named by spec.credentialsRef does not exist: create it with the keys %s and %s, or %s",
+				gw.Namespace, ref, v1alpha1.SecretKeyAccessKey, v1alpha1.SecretKeySecretKey, v1alpha1.SecretKeyToken)}
+		}
+		return gateway.Credentials{}, "", fmt.Errorf("read Secret %s/%s: %w", gw.Namespace, ref, err)
+	}
+	get := func(key string) string { return strings.TrimSpace(string(secret.Data[key])) }
+	creds := gateway.Credentials{
+		AccessKey: get(v1alpha1.SecretKeyAccessKey), SecretKey: get(v1alpha1.SecretKeySecretKey),
+		SecurityToken: get(v1alpha1.SecretKeySecurityToken), Token: get(v1alpha1.SecretKeyToken),
+	}
+	missing := func(msg string) error {
+		return &ConfigError{Reason: v1alpha1.ReasonSecretKeyMissing, Message: fmt.Sprintf("Secret %s/%s %s", gw.Namespace, ref, msg)}
+	}
+	switch {
+	case creds.Token != "":
+		return gateway.Credentials{Token: creds.Token}, secret.ResourceVersion, nil
+	case creds.AccessKey != "" && creds.SecretKey == "":
+		return creds, "", missing("has accessKey but no secretKey: add the key secretKey")
+	case creds.AccessKey == "" && creds.SecretKey != "":
+		return creds, "", missing("has secretKey but no accessKey: add the key accessKey")
+	case creds.AccessKey == "":
+		return creds, "", missing("has neither accessKey and secretKey nor token: add accessKey and secretKey, or token")
+	}
+	return creds, secret.ResourceVersion, nil
+}
+
+// caBundle reads the PEM bundle spec.tls.caBundleRef names, if any.
+func (c *Connector) caBundle(ctx context.Context, gw *v1alpha1.ApiGateway) ([]byte, string, error) {
+	if gw.Spec.TLS == nil || gw.Spec.TLS.CABundleRef == nil {
+		return nil, "", nil
+	}
+	ref := gw.Spec.TLS.CABundleRef
+	key := ref.Key
+	if key == "" {
+		key = defaultCAKey
+	}
+	kind, obj := "ConfigMap", client.Object(&corev1.ConfigMap{})
+	if ref.Kind == "Secret" {
+		kind, obj = "Secret", &corev1.Secret{}
+	}
+	notFound := &ConfigError{Reason: v1alpha1.ReasonCABundleNotFound, Message: fmt.Sprintf(
+		"%s %s/%s named by spec.tls.caBundleRef has no key %s with PEM certificates", kind, gw.Namespace, ref.Name, key)}
+	if err := c.Reader.Get(ctx, types.NamespacedName{Namespace: gw.Namespace, Name: ref.Name}, obj); err != nil {
+		if apierrors.IsNotFound(err) {
+			return nil, "", notFound
+		}
+		return nil, "", fmt.Errorf("read %s %s/%s: %w", kind, gw.Namespace, ref.Name, err)
+	}
+	var pem []byte
+	switch o := obj.(type) {
+	case *corev1.Secret:
+		pem = o.Data[key]
+	case *corev1.ConfigMap:
+		pem = []byte(o.Data[key])
+		if len(pem) == 0 {
+			pem = o.BinaryData[key]
+		}
+	}
+	if len(pem) == 0 {
+		return nil, "", notFound
+	}
+	return pem, obj.GetResourceVersion(), nil
+}
+
+// isConfigError reports whether err is a ConfigError, and returns it.
+func isConfigError(err error) (*ConfigError, bool) {
+	var ce *ConfigError
+	ok := errors.As(err, &ce)
+	return ce, ok
+}

@@ -1,0 +1,212 @@
+/*
+Copyright 2026 The apig-operator Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package apig
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"regexp"
+	"strings"
+	"time"
+	"unicode"
+
+	apigv2 "github.com/huaweicloud/huaweicloud-sdk-go-v3/services/apig/v2"
+	"github.com/huaweicloud/huaweicloud-sdk-go-v3/core/sdktime"
+
+	"github.com/apig-operator/apig-operator/internal/gateway"
+	"github.com/apig-operator/apig-operator/internal/gateway/sdkclient"
+)
+
+const (
+	// pageLimit is the largest page the gateway serves.
+	pageLimit int32 = 500
+	// maxPages stops a listing whose total keeps moving away (500,000 items).
+	maxPages = 1000
+	// maxBatch is the most API IDs the batch endpoint takes in one call.
+	maxBatch = 1000
+)
+
+// Client is the Publisher of one APIG instance. It is safe for concurrent use: the SDK client
+// holds no per-call state.
+type Client struct {
+	sdk      *apigv2.ApigClient
+	instance string
+	caller   *gateway.Caller
+}
+
+var _ gateway.Publisher = (*Client)(nil)
+
+// New connects to the APIG instance cfg.InstanceID at cfg.Endpoint. It makes no call: use
+// Environments to probe the connection.
+func New(cfg gateway.Config) (*Client, error) {
+	if cfg.Caller == nil || cfg.Caller.Gate == nil {
+		return nil, errors.New("apig: a Caller with a Gate is required")
+	}
+	if !pathSafe(cfg.InstanceID) {
+		return nil, fmt.Errorf("apig: instance ID %q is not a gateway ID", cfg.InstanceID)
+	}
+	hc, err := sdkclient.New(cfg)
+	if err != nil {
+		return nil, err
+	}
+	return &Client{sdk: apigv2.NewApigClient(hc), instance: cfg.InstanceID, caller: cfg.Caller}, nil
+}
+
+// call runs one SDK call through the gate under the SDK method's name, and maps its error to a
+// *gateway.Error named op.
+func (c *Client) call(ctx context.Context, sdkOp, op string, fn func() error) error {
+	err := c.caller.Do(ctx, sdkOp, func() error {
+		if err := fn(); err != nil {
+			return sdkclient.Error(op, err)
+		}
+		return nil
+	})
+	var gerr *gateway.Error
+	if errors.As(err, &gerr) && gerr.Op == sdkOp {
+		// Caller.Do names a failure at the gate (a cancelled context) after the metrics label.
+		renamed := *gerr
+		renamed.Op = op
+		return &renamed
+	}
+	return err
+}
+
+// collect reads every page of a listing. page fetches the items from offset on and returns
+// them with the gateway's total.
+func collect[T any](ctx context.Context, c *Client, sdkOp, op string,
+	page func(offset int64) ([]T, int64, error)) ([]T, error) {
+	var all []T
+	var offset int64
+	for range maxPages {
+		var items []T
+		var total int64
+		err := c.call(ctx, sdkOp, op, func() error {
+			var err error
+			items, total, err = page(offset)
+			return err
+		})
+		if err != nil {
+			return nil, err
+		}
+		all = append(all, items...)
+		offset += int64(len(items))
+		if len(items) == 0 || offset >= total {
+			return all, nil
+		}
+	}
+	return nil, &gateway.Error{Op: op, Err: fmt.Errorf("the listing did not end after %d pages", maxPages)}
+}
+
+// unique keeps the first item of each key: a listing paged while the gateway changes can
+// repeat an item across pages.
+func unique[T any](items []T, key func(T) string) []T {
+	seen := make(map[string]bool, len(items))
+	out := items[:0:0]
+	for _, it := range items {
+		if k := key(it); !seen[k] {
+			seen[k] = true
+			out = append(out, it)
+		}
+	}
+	return out
+}
+
+// refusedError is the cause of a request refused before it reached the gateway.
+type refusedError struct{ msg string }
+
+func (e *refusedError) Error() string { return e.msg }
+
+// invalid is a request refused before it reached the gateway.
+func invalid(op, format string, args ...any) *gateway.Error {
+	return &gateway.Error{Op: op, Err: &refusedError{msg: fmt.Sprintf(format, args...)}}
+}
+
+// notFound is the gateway's not-found error for something a listing did not return.
+func notFound(op, code, format string, args ...any) *gateway.Error {
+	return &gateway.Error{Op: op, HTTPStatus: 404, Code: code, Message: fmt.Sprintf(format, args...)}
+}
+
+// itemError is a per-API failure reported inside a successful response.
+func itemError(op, code, msg string) *gateway.Error {
+	e := &gateway.Error{Op: op, Code: code, Message: msg}
+	switch {
+	case code == "" && msg == "":
+		e.Err = errors.New("the gateway reported a failure without a reason")
+	case code == "":
+		// gateway.Error shows Message only next to a Code.
+		e.Err = errors.New(msg)
+	}
+	return e
+}
+
+// gatewayID matches what may go into a URL path: gateway IDs are 32 hexadecimal characters,
+// and anything with a slash or a dot could address another resource.
+var gatewayID = regexp.MustCompile(`^[A-Za-z0-9_-]{1,128}$`)
+
+func pathSafe(id string) bool { return gatewayID.MatchString(id) }
+
+func ptr[T any](v T) *T { return &v }
+
+func val[T any](p *T) T {
+	var zero T
+	if p == nil {
+		return zero
+	}
+	return *p
+}
+
+func sdkTime(t *sdktime.SdkTime) time.Time {
+	if t == nil {
+		return time.Time{}
+	}
+	return time.Time(*t)
+}
+
+// parseTime reads the gateway's time strings: RFC 3339 with or without a fraction, or, as
+// some responses have them, without a zone (UTC).
+func parseTime(s string) (time.Time, error) {
+	for _, layout := range []string{time.RFC3339Nano, "2006-01-02T15:04:05", "2006-01-02 15:04:05"} {
+		if t, err := time.Parse(layout, s); err == nil {
+			return t, nil
+		}
+	}
+	return time.Time{}, fmt.Errorf("%q is not an RFC 3339 time", snippet(s))
+}
+
+// splitPipes splits the gateway's "|"-joined lists; an empty string is an empty list.
+func splitPipes(s string) []string {
+	if s == "" {
+		return nil
+	}
+	return strings.Split(s, "|")
+}
+
+// snippet is the start of gateway text quoted in a message: one line, at most 200 bytes.
+func snippet(s string) string {
+	s = strings.Join(strings.FieldsFunc(strings.ToValidUTF8(s, "\uFFFD"), func(r rune) bool {
+		return unicode.IsSpace(r) || unicode.IsControl(r)
+	}), " ")
+	if len(s) <= 200 {
+		return s
+	}
+	cut := 200
+	for cut > 0 && s[cut]&0xC0 == 0x80 {
+		cut--
+	}
+	return s[:cut] + "..."
+}
