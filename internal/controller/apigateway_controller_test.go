@@ -21,6 +21,7 @@ import (
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
+	"github.com/prometheus/client_golang/prometheus/testutil"
 	corev1 "k8s.io/api/core/v1"
 	eventsv1 "k8s.io/api/events/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
@@ -80,6 +81,8 @@ var _ = Describe("ApiGateway", func() {
 			g.Expect(meta.FindStatusCondition(gw.Status.Conditions, v1alpha1.ConditionStalled)).To(BeNil())
 			g.Expect(meta.FindStatusCondition(gw.Status.Conditions, v1alpha1.ConditionReconciling)).To(BeNil())
 		}).WithTimeout(20 * time.Second).Should(Succeed())
+		Expect(testutil.ToFloat64(connector.Metrics.Calls.WithLabelValues(ns+"/apig", "ListEnvironmentsV2", "ok"))).
+			To(BeNumerically(">=", 1), "the probe is counted in apig_gateway_calls_total")
 	})
 
 	It("becomes Ready with a token, and a DataArts gateway too", func() {

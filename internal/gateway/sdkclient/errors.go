@@ -22,6 +22,7 @@ import (
 	"fmt"
 	"io"
 	"mime"
+	"net"
 	"net/http"
 	"slices"
 	"sort"
@@ -340,6 +341,11 @@ func Error(op string, err error) *gateway.Error {
 	}
 	// Transport errors (timeouts, refused connections, TLS) stay whole, for errors.Is and As;
 	// they name the URL, never a header.
+	var nerr net.Error
+	if errors.As(err, &nerr) && nerr.Timeout() {
+		// Go words a client timeout several ways; say it plainly once.
+		return gateway.Transport(op, fmt.Errorf("timed out: %w", err))
+	}
 	return gateway.Transport(op, err)
 }
 
