@@ -31,8 +31,8 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/healthz"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
-	"sigs.k8s.io/controller-runtime/pkg/metrics/filters"
 	ctrlmetrics "sigs.k8s.io/controller-runtime/pkg/metrics"
+	"sigs.k8s.io/controller-runtime/pkg/metrics/filters"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
 	publishingv1alpha1 "github.com/apig-operator/apig-operator/api/v1alpha1"
@@ -61,6 +61,7 @@ func main() {
 		batchWindow    time.Duration
 		batchMaxSize   int
 		gatewayTimeout time.Duration
+		concurrency    int
 	)
 	flag.StringVar(&metricsAddr, "metrics-bind-address", "0",
 		"Address the metrics endpoint binds to, for example :8443 (secure) or :8080; 0 disables it.")
@@ -83,6 +84,7 @@ func main() {
 	flag.IntVar(&batchMaxSize, "batch-max-size", 1000,
 		"Most APIs per batch call (the gateway's limit is 1000); 1 makes one call per API.")
 	flag.DurationVar(&gatewayTimeout, "gateway-timeout", 30*time.Second, "Timeout of each call to a gateway.")
+	flag.IntVar(&concurrency, "concurrency", 10, "ApiPublications reconciled at once.")
 	opts := zap.Options{Development: false}
 	opts.BindFlags(flag.CommandLine)
 	flag.Parse()
@@ -135,6 +137,12 @@ func main() {
 		Client: mgr.GetClient(), Connector: connector, Recorder: mgr.GetEventRecorder("apig-operator"),
 	}).SetupWithManager(mgr); err != nil {
 		log.Error(err, "Unable to set up the controller", "controller", "ApiGateway")
+		os.Exit(1)
+	}
+	if err := (&controller.ApiPublicationReconciler{
+		Client: mgr.GetClient(), Connector: connector, Recorder: mgr.GetEventRecorder("apig-operator"), Concurrency: concurrency,
+	}).SetupWithManager(mgr); err != nil {
+		log.Error(err, "Unable to set up the controller", "controller", "ApiPublication")
 		os.Exit(1)
 	}
 

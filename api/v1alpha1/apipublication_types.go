@@ -191,6 +191,10 @@ type ApiPublicationApiStatus struct {
 	// publishTime is when the live version was published.
 	// +optional
 	PublishTime *metav1.Time `json:"publishTime,omitempty"`
+	// scheduledAt is when a DataArts UNPUBLISH or STOP requested by the operator takes
+	// effect.
+	// +optional
+	ScheduledAt *metav1.Time `json:"scheduledAt,omitempty"`
 	// error is the gateway's answer to the last failed operation on this API.
 	// +optional
 	Error *ApiError `json:"error,omitempty"`

@@ -304,6 +304,10 @@ func (in *ApiPublicationApiStatus) DeepCopyInto(out *ApiPublicationApiStatus) {
 		in, out := &in.PublishTime, &out.PublishTime
 		*out = (*in).DeepCopy()
 	}
+	if in.ScheduledAt != nil {
+		in, out := &in.ScheduledAt, &out.ScheduledAt
+		*out = (*in).DeepCopy()
+	}
 	if in.Error != nil {
 		in, out := &in.Error, &out.Error
 		*out = new(ApiError)

@@ -121,8 +121,8 @@ func (r *ApiGatewayReconciler) probe(ctx context.Context, gw *v1alpha1.ApiGatewa
 
 // recordTransition emits an event when the gateway enters or leaves Stalled.
 func (r *ApiGatewayReconciler) recordTransition(before, after *v1alpha1.ApiGateway, out gatewayOutcome) {
-	wasStalled := isTrue(before.Status.Conditions, v1alpha1.ConditionStalled)
-	stalled := isTrue(after.Status.Conditions, v1alpha1.ConditionStalled)
+	wasStalled := isStalled(before.Status.Conditions)
+	stalled := isStalled(after.Status.Conditions)
 	switch {
 	case stalled && !wasStalled:
 		r.Recorder.Eventf(after, nil, corev1.EventTypeWarning, readyReason(after), "Probe", "%s", readyMessage(after))
@@ -145,8 +145,8 @@ func (r *ApiGatewayReconciler) SetupWithManager(mgr ctrl.Manager) error {
 	return ctrl.NewControllerManagedBy(mgr).
 		Named(gatewayControllerName).
 		For(&v1alpha1.ApiGateway{}, builder.WithPredicates(specOrRequestChanged())).
-		WatchesMetadata(&corev1.Secret{}, handler.EnqueueRequestsFromMapFunc(r.gatewaysUsing("Secret"))).
-		WatchesMetadata(&corev1.ConfigMap{}, handler.EnqueueRequestsFromMapFunc(r.gatewaysUsing("ConfigMap"))).
+		WatchesMetadata(&corev1.Secret{}, handler.EnqueueRequestsFromMapFunc(r.gatewaysUsing(kindSecret))).
+		WatchesMetadata(&corev1.ConfigMap{}, handler.EnqueueRequestsFromMapFunc(r.gatewaysUsing(kindConfigMap))).
 		Complete(r)
 }
 
@@ -157,7 +157,7 @@ func caBundleKey(o client.Object) []string {
 	}
 	kind := tls.CABundleRef.Kind
 	if kind == "" {
-		kind = "ConfigMap"
+		kind = kindConfigMap
 	}
 	return []string{kind + "/" + tls.CABundleRef.Name}
 }
@@ -176,7 +176,7 @@ func (r *ApiGatewayReconciler) gatewaysUsing(kind string) handler.MapFunc {
 				reqs = append(reqs, reconcile.Request{NamespacedName: types.NamespacedName{Namespace: gw.Namespace, Name: gw.Name}})
 			}
 		}
-		if kind == "Secret" {
+		if kind == kindSecret {
 			add(indexGatewaySecret, o.GetName())
 		}
 		add(indexGatewayCABundle, kind+"/"+o.GetName())

@@ -78,8 +78,8 @@ func gatewayVerdict(gw *v1alpha1.ApiGateway, out gatewayOutcome) verdict {
 	}
 }
 
-func isTrue(conds []metav1.Condition, typ string) bool {
-	return meta.IsStatusConditionTrue(conds, typ)
+func isStalled(conds []metav1.Condition) bool {
+	return meta.IsStatusConditionTrue(conds, v1alpha1.ConditionStalled)
 }
 
 func readyReason(gw *v1alpha1.ApiGateway) string {

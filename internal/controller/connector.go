@@ -43,6 +43,8 @@ const (
 	defaultQPS             = 10
 	defaultBurst           = 20
 	defaultCAKey           = "ca.crt"
+	kindSecret             = "Secret"
+	kindConfigMap          = "ConfigMap"
 )
 
 // Connector builds the gateway connection of an ApiGateway from its spec, its credentials
@@ -196,9 +198,9 @@ func (c *Connector) caBundle(ctx context.Context, gw *v1alpha1.ApiGateway) ([]by
 	if key == "" {
 		key = defaultCAKey
 	}
-	kind, obj := "ConfigMap", client.Object(&corev1.ConfigMap{})
-	if ref.Kind == "Secret" {
-		kind, obj = "Secret", &corev1.Secret{}
+	kind, obj := kindConfigMap, client.Object(&corev1.ConfigMap{})
+	if ref.Kind == kindSecret {
+		kind, obj = kindSecret, &corev1.Secret{}
 	}
 	notFound := &ConfigError{Reason: v1alpha1.ReasonCABundleNotFound, Message: fmt.Sprintf(
 		"%s %s/%s named by spec.tls.caBundleRef has no key %s with PEM certificates", kind, gw.Namespace, ref.Name, key)}

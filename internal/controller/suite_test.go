@@ -23,12 +23,12 @@ import (
 	"fmt"
 	"io"
 	"net/http/httptest"
-	"strings"
-	"sync"
-	"time"
 	"os"
 	"path/filepath"
+	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
@@ -176,6 +176,10 @@ func startManager() {
 	Expect((&ApiGatewayReconciler{
 		Client: mgr.GetClient(), Connector: connector, Recorder: mgr.GetEventRecorder("apig-operator"),
 	}).SetupWithManager(mgr)).To(Succeed())
+	Expect((&ApiPublicationReconciler{
+		Client: mgr.GetClient(), Connector: connector, Recorder: mgr.GetEventRecorder("apig-operator"),
+		Now: func() time.Time { return simNow() },
+	}).SetupWithManager(mgr)).To(Succeed())
 	go func() {
 		defer GinkgoRecover()
 		Expect(mgr.Start(ctx)).To(Succeed())
@@ -199,7 +203,7 @@ func scanForSecrets() {
 		haystack.Write(data)
 	}
 	text := haystack.String()
-	Expect(len(evs.Items)).To(BeNumerically(">", 0), "the scan found no events to look at")
+	Expect(evs.Items).NotTo(BeEmpty(), "the scan found no events to look at")
 	for _, secret := range secretValues {
 		Expect(text).NotTo(ContainSubstring(secret), "a credential value leaked into a log line, an event or a status")
 	}
@@ -221,4 +225,20 @@ func (b *syncBuffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.buf.String()
+}
+
+// clockSim, when set, is the simulator whose clock the operator's clock follows: a test that
+// moves a simulator's clock forward moves the operator's with it, as real clocks agree.
+var (
+	clockMu  sync.Mutex
+	clockSim *gatewaysim.Server
+)
+
+func simNow() time.Time {
+	clockMu.Lock()
+	defer clockMu.Unlock()
+	if clockSim != nil {
+		return clockSim.Now()
+	}
+	return time.Now()
 }

@@ -54,6 +54,8 @@ func (e *Error) Error() string {
 			b.WriteString(" ")
 			b.WriteString(e.Message)
 		}
+	case e.Message != "":
+		b.WriteString(e.Message)
 	case e.Err != nil:
 		b.WriteString(e.Err.Error())
 	default:
@@ -117,8 +119,11 @@ const (
 	CodeDataIllegal      = "DLM.4182"
 )
 
-// dataNotFound are the DataArts codes (HTTP 400) that mean something does not exist.
-var dataNotFound = map[string]bool{
+// notFound are the codes that mean something does not exist, whatever the HTTP status: the
+// DataArts ones come with a 400, and per-API failures inside a batch response with none.
+var notFound = map[string]bool{
+	CodeGroupNotFound: true, CodeAPINotFound: true, CodeEnvNotFound: true, CodePublishNotFound: true,
+	CodeVersionNotFound: true, CodeInstanceNotFound: true,
 	"DLM.4001": true, "DLM.4018": true, "DLM.4197": true, "DLM.4215": true, "DLM.4292": true,
 }
 
@@ -134,7 +139,7 @@ func Classify(err error) (Class, time.Duration) {
 			return Waiting, gerr.RetryAfter
 		}
 		return Waiting, ThrottleDelay
-	case gerr.HTTPStatus == http.StatusNotFound || dataNotFound[gerr.Code]:
+	case gerr.HTTPStatus == http.StatusNotFound || notFound[gerr.Code]:
 		return Waiting, NotFoundDelay
 	case gerr.HTTPStatus == http.StatusBadRequest, gerr.HTTPStatus == http.StatusUnauthorized,
 		gerr.HTTPStatus == http.StatusForbidden, gerr.Code == CodeDataIllegal,

@@ -45,6 +45,7 @@ func TestClassify(t *testing.T) {
 		{"missing group", &Error{HTTPStatus: 404, Code: "APIG.3001"}, Waiting, time.Minute},
 		{"missing instance", &Error{HTTPStatus: 404, Code: "APIG.3030"}, Waiting, time.Minute},
 		{"missing DataArts API comes as a 400", &Error{HTTPStatus: 400, Code: "DLM.4018"}, Waiting, time.Minute},
+		{"missing API inside a batch response has no status", &Error{Code: "APIG.3002"}, Waiting, time.Minute},
 		{"throttled with Retry-After", &Error{HTTPStatus: 429, Code: "APIG.0308", RetryAfter: 7 * time.Second}, Waiting, 7 * time.Second},
 		{"throttled without Retry-After", &Error{HTTPStatus: 429, Code: "APIG.0308"}, Waiting, ThrottleDelay},
 		{"too many requests is a 500 on APIG", &Error{HTTPStatus: 500, Code: "APIG.9008"}, Waiting, ThrottleDelay},

@@ -25,8 +25,8 @@ import (
 	"time"
 	"unicode"
 
-	apigv2 "github.com/huaweicloud/huaweicloud-sdk-go-v3/services/apig/v2"
 	"github.com/huaweicloud/huaweicloud-sdk-go-v3/core/sdktime"
+	apigv2 "github.com/huaweicloud/huaweicloud-sdk-go-v3/services/apig/v2"
 
 	"github.com/apig-operator/apig-operator/internal/gateway"
 	"github.com/apig-operator/apig-operator/internal/gateway/sdkclient"

@@ -60,7 +60,7 @@ func (c *Client) Environments(ctx context.Context) ([]gateway.Environment, error
 func (c *Client) Group(ctx context.Context, ref gateway.GroupRef) (gateway.Group, error) {
 	switch {
 	case (ref.ID == "") == (ref.Name == ""):
-		return gateway.Group{}, invalid("get API group", "a group reference needs an ID or a name, not both")
+		return gateway.Group{}, invalid("get API group", "a group reference needs exactly one of an ID and a name")
 	case ref.ID != "":
 		return c.groupByID(ctx, ref.ID)
 	default:
@@ -167,7 +167,7 @@ func (c *Client) ResolveAPIs(ctx context.Context, refs []gateway.APIRef) ([]gate
 	for i, ref := range refs {
 		switch {
 		case (ref.ID == "") == (ref.Name == ""):
-			errs[i] = invalid(op, "an API reference needs an ID or a name, not both")
+			errs[i] = invalid(op, "an API reference needs exactly one of an ID and a name")
 		case ref.ID != "":
 			if a, ok := byID[ref.ID]; ok {
 				apis[i] = a
@@ -190,7 +190,7 @@ func perRef(err error) bool {
 func (c *Client) resolveOne(ctx context.Context, ref gateway.APIRef) (gateway.API, error) {
 	switch {
 	case (ref.ID == "") == (ref.Name == ""):
-		return gateway.API{}, invalid("resolve APIs", "an API reference needs an ID or a name, not both")
+		return gateway.API{}, invalid("resolve APIs", "an API reference needs exactly one of an ID and a name")
 	case ref.ID != "":
 		return c.apiByID(ctx, ref.ID)
 	}

@@ -1,0 +1,217 @@
+/*
+Copyright 2026 The apig-operator Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package sdkclient
+
+import (
+	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/huaweicloud/huaweicloud-sdk-go-v3/core/sdkerr"
+	apigv2 "github.com/huaweicloud/huaweicloud-sdk-go-v3/services/apig/v2"
+	"github.com/huaweicloud/huaweicloud-sdk-go-v3/services/apig/v2/model"
+
+	"github.com/apig-operator/apig-operator/internal/gateway"
+)
+
+func TestParseRetryAfter(t *testing.T) {
+	now := time.Date(2026, 11, 21, 12, 0, 0, 0, time.UTC)
+	cases := []struct {
+		header string
+		want   time.Duration
+	}{
+		{"", 0},
+		{"3", 3 * time.Second},
+		{" 7 ", 7 * time.Second},
+		{"0", 0},
+		{"-5", 0},
+		{"99999999999999", maxRetryAfter},
+		{now.Add(90 * time.Second).Format(http.TimeFormat), 90 * time.Second},
+		{now.Add(-time.Minute).Format(http.TimeFormat), 0},
+		{now.Add(48 * time.Hour).Format(http.TimeFormat), maxRetryAfter},
+		{"soon", 0},
+	}
+	for _, tc := range cases {
+		if got := parseRetryAfter(tc.header, now); got != tc.want {
+			t.Errorf("parseRetryAfter(%q) = %v; want %v", tc.header, got, tc.want)
+		}
+	}
+}
+
+func TestReadError(t *testing.T) {
+	cases := []struct {
+		name        string
+		status      int
+		contentType string
+		body        string
+		wantCode    string
+		wantMessage string
+		wantText    string // in unreadable
+		wantReqID   string
+	}{
+		{name: "gateway error", status: 404, body: `{"error_code":"APIG.3002","error_msg":"API x does not exist","request_id":"r1"}`,
+			wantCode: "APIG.3002", wantMessage: "API x does not exist", wantReqID: "hdr"},
+		{name: "code and message", status: 400, body: `{"code":"IAM.0001","message":"bad"}`, wantCode: "IAM.0001", wantMessage: "bad",
+			wantReqID: "hdr"},
+		{name: "nested", status: 401, body: `{"error":{"code":"APIGW.0301","message":"signature"}}`, wantCode: "APIGW.0301",
+			wantMessage: "signature", wantReqID: "hdr"},
+		{name: "message only", status: 500, body: `{"message":"Internal Server Error"}`, wantMessage: "Internal Server Error",
+			wantReqID: "hdr"},
+		{name: "empty body", status: 503, wantReqID: "hdr"},
+		{name: "HTML", status: 502, contentType: "text/html; charset=utf-8",
+			body:     "<html><head><script>var x = '<b>';</script><title>Bad\tGateway</title></head><body>\x00upstream\n\n down</body></html>",
+			wantText: "unreadable error response (text/html): Bad Gateway upstream down", wantReqID: "hdr"},
+		{name: "plain text", status: 500, contentType: "text/plain", body: strings.Repeat("é", 300),
+			wantText: "unreadable error response (text/plain): " + strings.Repeat("é", 100) + "...", wantReqID: "hdr"},
+		{name: "JSON without an error", status: 500, contentType: "application/json", body: `{"foo":1}`,
+			wantText: `unreadable error response (application/json): {"foo":1}`, wantReqID: "hdr"},
+		{name: "larger than the limit", status: 500, contentType: "application/json",
+			body:     `{"error_code":"APIG.9999","error_msg":"` + strings.Repeat("x", maxErrorBody) + `"}`,
+			wantText: `unreadable error response (application/json): {"error_code":"APIG.9999"`, wantReqID: "hdr"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			resp := &http.Response{StatusCode: tc.status, Header: http.Header{}, Body: io.NopCloser(strings.NewReader(tc.body))}
+			resp.Header.Set("X-Request-Id", "hdr")
+			if tc.contentType != "" {
+				resp.Header.Set("Content-Type", tc.contentType)
+			}
+			e := readError(nil, resp, time.Now())
+			if e.status != tc.status || e.code != tc.wantCode || e.message != tc.wantMessage || e.requestID != tc.wantReqID {
+				t.Errorf("got %+v", e)
+			}
+			if !strings.HasPrefix(e.unreadable, tc.wantText) || (tc.wantText == "") != (e.unreadable == "") {
+				t.Errorf("unreadable = %q; want %q", e.unreadable, tc.wantText)
+			}
+			if len(e.unreadable) > 300 {
+				t.Errorf("unreadable is %d bytes long", len(e.unreadable))
+			}
+		})
+	}
+}
+
+func TestError(t *testing.T) {
+	timeout := &timeoutError{}
+	cases := []struct {
+		name string
+		err  error
+		want gateway.Error
+		text string
+	}{
+		{"handler error", &responseError{status: 429, code: "APIG.0308", message: "slow down", requestID: "r", retryAfter: time.Second},
+			gateway.Error{Op: "op", HTTPStatus: 429, Code: "APIG.0308", Message: "slow down", RequestID: "r", RetryAfter: time.Second},
+			"op: APIG.0308 slow down (HTTP 429, request r)"},
+		{"message without a code", &responseError{status: 500, message: "Internal Server Error"},
+			gateway.Error{Op: "op", HTTPStatus: 500, Message: "Internal Server Error"}, "op: Internal Server Error (HTTP 500)"},
+		{"unreadable", &responseError{status: 502, unreadable: "unreadable error response (text/html): x"},
+			gateway.Error{Op: "op", HTTPStatus: 502}, "op: unreadable error response (text/html): x (HTTP 502)"},
+		{"undecodable 2xx body", &sdkerr.ServiceResponseError{StatusCode: 200, RequestId: "r", ErrorMessage: "unexpected end"},
+			gateway.Error{Op: "op", HTTPStatus: 200, RequestID: "r"}, "op: malformed response body: unexpected end (HTTP 200, request r)"},
+		{"SDK error response", sdkerr.ServiceResponseError{StatusCode: 404, ErrorCode: "APIG.3002", ErrorMessage: "gone"},
+			gateway.Error{Op: "op", HTTPStatus: 404, Code: "APIG.3002", Message: "gone"}, "op: APIG.3002 gone (HTTP 404)"},
+		{"timeout", timeout, gateway.Error{Op: "op"}, "op: timed out: i/o timeout"},
+		{"other", errors.New("boom"), gateway.Error{Op: "op"}, "op: boom"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			got := Error("op", tc.err)
+			cmp := *got
+			cmp.Err = nil
+			if cmp != tc.want {
+				t.Errorf("Error = %+v; want %+v", cmp, tc.want)
+			}
+			if got.Error() != tc.text {
+				t.Errorf("text %q; want %q", got.Error(), tc.text)
+			}
+		})
+	}
+	if Error("op", nil) != nil {
+		t.Error("Error of nil is not nil")
+	}
+	if !errors.Is(Error("op", timeout), timeout) {
+		t.Error("a transport error lost its cause")
+	}
+}
+
+type timeoutError struct{}
+
+func (*timeoutError) Error() string   { return "i/o timeout" }
+func (*timeoutError) Timeout() bool   { return true }
+func (*timeoutError) Temporary() bool { return true }
+
+// TestRedaction has a gateway echo the request's headers in its error message and its HTML
+// page: what reaches the caller carries none of the credentials.
+func TestRedaction(t *testing.T) {
+	echo := func(html bool) http.HandlerFunc {
+		return func(w http.ResponseWriter, r *http.Request) {
+			headers := r.Header.Get("Authorization") + " " + r.Header.Get("X-Auth-Token") + " " +
+				r.Header.Get("X-Security-Token") + " access " + strings.TrimPrefix(strings.Split(r.Header.Get("Authorization"), ",")[0],
+				"SDK-HMAC-SHA256 Access=")
+			if html {
+				w.Header().Set("Content-Type", "text/html")
+				w.WriteHeader(http.StatusBadGateway)
+				_, _ = io.WriteString(w, "<html><body>"+headers+"</body></html>")
+				return
+			}
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(http.StatusUnauthorized)
+			_, _ = io.WriteString(w, `{"error_code":"APIGW.0301","error_msg":"rejected `+strings.ReplaceAll(headers, `"`, `'`)+`"}`)
+		}
+	}
+	creds := map[string]gateway.Credentials{
+		"token": {Token: "tok-1234567890"},
+		"aksk":  {AccessKey: "AKAKAKAKAK", SecretKey: "SKSKSKSKSKSK", SecurityToken: "STSTSTSTST"},
+	}
+	for name, c := range creds {
+		for _, html := range []bool{false, true} {
+			srv := httptest.NewServer(echo(html))
+			hc, err := New(gateway.Config{Endpoint: srv.URL, ProjectID: "p", Credentials: c})
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, err = apigv2.NewApigClient(hc).ListEnvironmentsV2(&model.ListEnvironmentsV2Request{InstanceId: "i"})
+			srv.Close()
+			text := Error("list environments", err).Error()
+			for _, secret := range []string{c.Token, c.AccessKey, c.SecretKey, c.SecurityToken} {
+				if secret != "" && strings.Contains(text, secret) {
+					t.Errorf("%s (html %v): %q contains %q", name, html, text, secret)
+				}
+			}
+			if !strings.Contains(text, redacted) {
+				t.Errorf("%s (html %v): %q redacted nothing", name, html, text)
+			}
+		}
+	}
+}
+
+func TestLimitedBody(t *testing.T) {
+	const limit = 10
+	for _, tc := range []struct {
+		size int
+		fail bool
+	}{{0, false}, {limit, false}, {limit + 1, true}} {
+		b := &limitedBody{rc: io.NopCloser(strings.NewReader(strings.Repeat("x", tc.size))), left: limit}
+		data, err := io.ReadAll(b)
+		if tc.fail != errors.Is(err, errBodyTooLarge) || (!tc.fail && len(data) != tc.size) {
+			t.Errorf("body of %d bytes: read %d, %v", tc.size, len(data), err)
+		}
+	}
+}
