@@ -339,7 +339,7 @@ func testPublish(ctx context.Context, t *testing.T, c *Client, sim *gatewaysim.S
 	if len(res) != 3 {
 		t.Errorf("Publish returned %d outcomes; want 3: %v", len(res), res)
 	}
-	expectCode(t, res[tMissing].Err, gateway.CodeAPINotFound, gateway.Transient)
+	expectCode(t, res[tMissing].Err, gateway.CodeAPINotFound, gateway.Waiting)
 	for _, id := range []string{tAPIMock, tAPIOrders} {
 		out := res[id]
 		if out.Err != nil {
@@ -455,7 +455,7 @@ func testOffline(ctx context.Context, t *testing.T, c *Client, sim *gatewaysim.S
 	if err != nil {
 		t.Fatalf("Offline: %v", err)
 	}
-	expectCode(t, res[tMissing].Err, gateway.CodeAPINotFound, gateway.Transient)
+	expectCode(t, res[tMissing].Err, gateway.CodeAPINotFound, gateway.Waiting)
 }
 
 func testExport(ctx context.Context, t *testing.T, c *Client) {
