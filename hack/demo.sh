@@ -75,6 +75,10 @@ pids+=($!)
 step "Applying config/samples"
 kubectl apply -k config/samples
 
+step "Waiting for the gateways and publications to be Ready"
+kubectl -n apig-demo wait --for=condition=Ready --timeout=120s apigateway --all
+kubectl -n apig-demo wait --for=condition=Ready --timeout=120s apipublication --all
+
 step "kubectl get apig -A"
 kubectl get apig -A
 
