@@ -225,6 +225,44 @@ var _ = Describe("ApiPublication", func() {
 			WithTimeout(3 * time.Second).ShouldNot(BeEmpty())
 	})
 
+	It("waits for a missing ApiGateway, and proceeds when it appears and is Ready", func() {
+		g := newSimGateway(v1alpha1.ProviderAPIG, gatewaysim.SeedInstance{Groups: []gatewaysim.SeedGroup{{Name: "shop",
+			APIs: []gatewaysim.SeedAPI{apiSeed(getUserID, "get_user")}}}}, nil)
+		pub := g.publication("early", v1alpha1.ApiPublicationSpec{Environment: "RELEASE", APIs: []v1alpha1.PublishedApi{{ID: getUserID}}})
+		pub.Spec.GatewayRef.Name = "later"
+		Expect(k8sClient.Create(ctx, pub)).To(Succeed())
+		ready(pub, metav1.ConditionFalse, v1alpha1.ReasonGatewayNotFound, 20*time.Second)
+		Expect(findReady(pub).Message).To(ContainSubstring("ApiGateway later does not exist"))
+
+		later := g.gw.DeepCopy()
+		later.ObjectMeta = metav1.ObjectMeta{Namespace: g.ns, Name: "later"}
+		later.Status = v1alpha1.ApiGatewayStatus{}
+		Expect(k8sClient.Create(ctx, later)).To(Succeed())
+		ready(pub, metav1.ConditionTrue, v1alpha1.ReasonSucceeded, 20*time.Second) // the ApiGateway watch, not the 1m requeue
+	})
+
+	It("keeps an object whose gateway is gone until deletionPolicy Retain releases it", func() {
+		g := newSimGateway(v1alpha1.ProviderAPIG, gatewaysim.SeedInstance{Groups: []gatewaysim.SeedGroup{{Name: "shop",
+			APIs: []gatewaysim.SeedAPI{apiSeed(getUserID, "get_user")}}}}, nil)
+		pub := g.publication("orphan", v1alpha1.ApiPublicationSpec{Environment: "RELEASE", APIs: []v1alpha1.PublishedApi{{ID: getUserID}}})
+		Expect(k8sClient.Create(ctx, pub)).To(Succeed())
+		ready(pub, metav1.ConditionTrue, v1alpha1.ReasonSucceeded, 20*time.Second)
+		Expect(k8sClient.Delete(ctx, g.gw)).To(Succeed())
+		Expect(k8sClient.Delete(ctx, pub)).To(Succeed())
+		Eventually(func(g2 Gomega) {
+			c := readyOf(g2, pub, func() []metav1.Condition { return pub.Status.Conditions })
+			g2.Expect(c.Reason).To(Equal(v1alpha1.ReasonGatewayNotFound))
+			g2.Expect(c.Message).To(ContainSubstring("set spec.deletionPolicy to Retain"))
+		}).WithTimeout(20 * time.Second).Should(Succeed())
+		Expect(pub.Finalizers).To(ContainElement(v1alpha1.Finalizer))
+
+		pub.Spec.DeletionPolicy = v1alpha1.DeletionPolicyRetain
+		Expect(k8sClient.Update(ctx, pub)).To(Succeed())
+		Eventually(func() error { return k8sClient.Get(ctx, client.ObjectKeyFromObject(pub), pub) }).
+			WithTimeout(20 * time.Second).Should(MatchError(ContainSubstring("not found")))
+		Expect(g.liveVersion("get_user", "RELEASE")).NotTo(BeEmpty(), "Retain left the gateway as it was")
+	})
+
 	It("stops, recovers and schedules an unpublish on DataArts (seed 003)", func() {
 		cluster := &gatewaysim.SeedCluster{APIs: []gatewaysim.SeedDataAPI{{ID: "4704f5a0b6c24e0c9d8e7f6a5b4c3d21", Name: "sales_report",
 			Path: "/reports/sales"}}}
