@@ -145,6 +145,13 @@ func main() {
 		log.Error(err, "Unable to set up the controller", "controller", "ApiPublication")
 		os.Exit(1)
 	}
+	if err := (&controller.ApiExportReconciler{
+		Client: mgr.GetClient(), Reader: mgr.GetAPIReader(), Scheme: mgr.GetScheme(), Connector: connector,
+		Recorder: mgr.GetEventRecorder("apig-operator"),
+	}).SetupWithManager(mgr); err != nil {
+		log.Error(err, "Unable to set up the controller", "controller", "ApiExport")
+		os.Exit(1)
+	}
 
 	if err := mgr.AddHealthzCheck("healthz", healthz.Ping); err != nil {
 		log.Error(err, "Unable to set up the health check")

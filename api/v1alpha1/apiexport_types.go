@@ -144,6 +144,11 @@ type ApiExportStatus struct {
 	// +optional
 	TaskID string `json:"taskId,omitempty"`
 
+	// sourceDigest identifies what the environment published (API IDs and publish
+	// records) when the document was exported; a change triggers the next export.
+	// +optional
+	SourceDigest string `json:"sourceDigest,omitempty"`
+
 	// lastExportTime is when the document in the target was last confirmed
 	// current.
 	// +optional

@@ -130,33 +130,9 @@ func (r *ApiPublicationReconciler) now() time.Time {
 
 // connect finds the ApiGateway and its connection.
 func (r *ApiPublicationReconciler) connect(ctx context.Context, s *pubScope) error {
-	gw := &v1alpha1.ApiGateway{}
-	key := types.NamespacedName{Namespace: s.pub.Namespace, Name: s.pub.Spec.GatewayRef.Name}
-	if err := r.Get(ctx, key, gw); err != nil {
-		if client.IgnoreNotFound(err) == nil {
-			return &passError{reason: v1alpha1.ReasonGatewayNotFound, class: gateway.Waiting, delay: gateway.NotFoundDelay,
-				msg: fmt.Sprintf("ApiGateway %s does not exist", key.Name)}
-		}
-		return err
-	}
-	s.gw = gw
-	if !meta.IsStatusConditionTrue(gw.Status.Conditions, v1alpha1.ConditionReady) {
-		msg := fmt.Sprintf("ApiGateway %s is not Ready", gw.Name)
-		if c := meta.FindStatusCondition(gw.Status.Conditions, v1alpha1.ConditionReady); c != nil && c.Message != "" {
-			msg += ": " + c.Message
-		}
-		return &passError{reason: v1alpha1.ReasonGatewayNotReady, class: gateway.Waiting, delay: observeInterval(gw), msg: msg}
-	}
-	conn, err := r.Connector.Current(ctx, gw)
-	if err != nil {
-		if ce, ok := isConfigError(err); ok {
-			return &passError{reason: v1alpha1.ReasonGatewayNotReady, class: gateway.Waiting, delay: observeInterval(gw),
-				msg: fmt.Sprintf("ApiGateway %s: %s", gw.Name, ce.Message)}
-		}
-		return err
-	}
-	s.conn = conn
-	return nil
+	gw, conn, err := r.Connector.ForRef(ctx, r.Client, s.pub.Namespace, s.pub.Spec.GatewayRef.Name)
+	s.gw, s.conn = gw, conn
+	return err
 }
 
 func (r *ApiPublicationReconciler) reconcileNormal(ctx context.Context, s *pubScope) error {

@@ -26,6 +26,7 @@ import (
 	"golang.org/x/sync/singleflight"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -231,4 +232,33 @@ func isConfigError(err error) (*ConfigError, bool) {
 	var ce *ConfigError
 	ok := errors.As(err, &ce)
 	return ce, ok
+}
+
+// ForRef finds the ApiGateway an object names and its connection. A missing or not Ready
+// ApiGateway is a waiting error naming it: the ApiGateway watch brings the object back.
+func (c *Connector) ForRef(ctx context.Context, r client.Reader, namespace, name string) (*v1alpha1.ApiGateway, *gateway.Conn, error) {
+	gw := &v1alpha1.ApiGateway{}
+	if err := r.Get(ctx, types.NamespacedName{Namespace: namespace, Name: name}, gw); err != nil {
+		if apierrors.IsNotFound(err) {
+			return nil, nil, &passError{reason: v1alpha1.ReasonGatewayNotFound, class: gateway.Waiting, delay: gateway.NotFoundDelay,
+				msg: fmt.Sprintf("ApiGateway %s does not exist", name)}
+		}
+		return nil, nil, err
+	}
+	if !meta.IsStatusConditionTrue(gw.Status.Conditions, v1alpha1.ConditionReady) {
+		msg := fmt.Sprintf("ApiGateway %s is not Ready", gw.Name)
+		if cond := meta.FindStatusCondition(gw.Status.Conditions, v1alpha1.ConditionReady); cond != nil && cond.Message != "" {
+			msg += ": " + cond.Message
+		}
+		return gw, nil, &passError{reason: v1alpha1.ReasonGatewayNotReady, class: gateway.Waiting, delay: observeInterval(gw), msg: msg}
+	}
+	conn, err := c.Current(ctx, gw)
+	if err != nil {
+		if ce, ok := isConfigError(err); ok {
+			return gw, nil, &passError{reason: v1alpha1.ReasonGatewayNotReady, class: gateway.Waiting, delay: observeInterval(gw),
+				msg: fmt.Sprintf("ApiGateway %s: %s", gw.Name, ce.Message)}
+		}
+		return gw, nil, err
+	}
+	return gw, conn, nil
 }

@@ -38,8 +38,10 @@ import (
 	"k8s.io/client-go/discovery"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	"k8s.io/client-go/rest"
+	"k8s.io/utils/ptr"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	ctrlconfig "sigs.k8s.io/controller-runtime/pkg/config"
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
 	logf "sigs.k8s.io/controller-runtime/pkg/log"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
@@ -162,11 +164,28 @@ func startSimulator() {
 	simURL = srv.URL
 }
 
+// stopManager stops the running manager and waits until it has stopped.
+var stopManager func()
+
+// restartManager stops the manager and starts a new one, with a new connector and nothing in
+// memory from the old one, as a restarted operator would be.
+func restartManager() {
+	stopManager()
+	startManager()
+}
+
 func startManager() {
+	mgrCtx, mgrCancel := context.WithCancel(ctx)
+	stopped := make(chan struct{})
+	stopManager = func() {
+		mgrCancel()
+		<-stopped
+	}
 	mgr, err := ctrl.NewManager(cfg, ctrl.Options{
 		Scheme:                 scheme,
 		Metrics:                metricsserver.Options{BindAddress: "0"},
 		HealthProbeBindAddress: "0",
+		Controller:             ctrlconfig.Controller{SkipNameValidation: ptr.To(true)}, // restarts reuse the names
 	})
 	Expect(err).NotTo(HaveOccurred())
 	connector = &Connector{
@@ -180,9 +199,14 @@ func startManager() {
 		Client: mgr.GetClient(), Connector: connector, Recorder: mgr.GetEventRecorder("apig-operator"),
 		Now: func() time.Time { return simNow() },
 	}).SetupWithManager(mgr)).To(Succeed())
+	Expect((&ApiExportReconciler{
+		Client: mgr.GetClient(), Reader: mgr.GetAPIReader(), Scheme: mgr.GetScheme(), Connector: connector,
+		Recorder: mgr.GetEventRecorder("apig-operator"), PollFor: 2 * time.Second,
+	}).SetupWithManager(mgr)).To(Succeed())
 	go func() {
 		defer GinkgoRecover()
-		Expect(mgr.Start(ctx)).To(Succeed())
+		defer close(stopped)
+		Expect(mgr.Start(mgrCtx)).To(Succeed())
 	}()
 }
 

@@ -1,0 +1,472 @@
+/*
+Copyright 2026 The apig-operator Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package controller
+
+import (
+	"bytes"
+	"compress/gzip"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/equality"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/tools/events"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/builder"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
+	"sigs.k8s.io/controller-runtime/pkg/event"
+	"sigs.k8s.io/controller-runtime/pkg/handler"
+	"sigs.k8s.io/controller-runtime/pkg/predicate"
+	"sigs.k8s.io/controller-runtime/pkg/reconcile"
+
+	"github.com/apig-operator/apig-operator/api/v1alpha1"
+	"github.com/apig-operator/apig-operator/internal/gateway"
+)
+
+const (
+	indexExportGateway = "spec.gatewayRef.name"
+	// contentAnnotation on the target records the SHA-256 of the document it holds.
+	contentAnnotation = "publishing.apig-operator.dev/content-sha256"
+	// compressAbove is the document size above which it is stored gzip-compressed.
+	compressAbove = 900 << 10
+	// maxTargetBytes is what a ConfigMap or Secret can hold, less room for metadata.
+	maxTargetBytes = 1000 << 10
+)
+
+// +kubebuilder:rbac:groups="",resources=configmaps;secrets,verbs=get;list;watch;create;update;patch;delete
+
+// ApiExportReconciler keeps each ApiExport's target holding the current document.
+type ApiExportReconciler struct {
+	client.Client
+	// Reader reads targets directly: ConfigMaps and Secrets are not cached.
+	Reader    client.Reader
+	Scheme    *runtime.Scheme
+	Connector *Connector
+	Recorder  events.EventRecorder
+	// PollFor bounds how long one pass polls an export task before coming back; default 10s.
+	PollFor time.Duration
+	// Now is the clock; default time.Now.
+	Now func() time.Time
+}
+
+type expScope struct {
+	exp    *v1alpha1.ApiExport
+	before *v1alpha1.ApiExport
+	// running is the task still in flight when the pass ended.
+	running string
+	// due: the pass decided to export; if it fails, the next pass must try again whatever
+	// else changed.
+	due      bool
+	requeue  time.Duration
+	released bool
+}
+
+// Reconcile exports when due, and keeps the target current.
+func (r *ApiExportReconciler) Reconcile(ctx context.Context, req ctrl.Request) (res ctrl.Result, err error) {
+	exp := &v1alpha1.ApiExport{}
+	if err := r.Get(ctx, req.NamespacedName, exp); err != nil {
+		return ctrl.Result{}, client.IgnoreNotFound(err)
+	}
+	s := &expScope{exp: exp, before: exp.DeepCopy()}
+	defer func() { res, err = r.finish(ctx, s, err) }()
+	if !exp.DeletionTimestamp.IsZero() {
+		return ctrl.Result{}, r.reconcileDelete(ctx, s)
+	}
+	if !controllerutil.ContainsFinalizer(exp, v1alpha1.Finalizer) {
+		controllerutil.AddFinalizer(exp, v1alpha1.Finalizer)
+		if err := r.Patch(ctx, exp, client.MergeFrom(s.before)); err != nil {
+			return ctrl.Result{}, fmt.Errorf("add finalizer: %w", err)
+		}
+		s.before = exp.DeepCopy()
+	}
+	return ctrl.Result{}, r.reconcileNormal(ctx, s)
+}
+
+func (r *ApiExportReconciler) now() time.Time {
+	if r.Now != nil {
+		return r.Now()
+	}
+	return time.Now()
+}
+
+func (r *ApiExportReconciler) reconcileNormal(ctx context.Context, s *expScope) error {
+	exp := s.exp
+	gw, conn, err := r.Connector.ForRef(ctx, r.Client, exp.Namespace, exp.Spec.GatewayRef.Name)
+	if err != nil {
+		return err
+	}
+	if conn.DataService != nil {
+		return &passError{reason: v1alpha1.ReasonInvalidSpec, class: gateway.Terminal,
+			msg: fmt.Sprintf("ApiGateway %s is a DataArts gateway, which has no export: name an APIG gateway", gw.Name)}
+	}
+	envID, err := resolveEnv(ctx, gw, conn, exp.Spec.Environment)
+	if err != nil {
+		return err
+	}
+	group, err := conn.Publisher.Group(ctx, gateway.GroupRef{ID: exp.Spec.Group.ID, Name: exp.Spec.Group.Name})
+	if err != nil {
+		if gateway.HasCode(err, gateway.CodeGroupNotFound) {
+			return &passError{reason: v1alpha1.ReasonGroupNotFound, class: gateway.Waiting, delay: gateway.NotFoundDelay,
+				msg: fmt.Sprintf("%v: create the group or fix spec.group", err)}
+		}
+		return err
+	}
+	groupAPIs, err := conn.Publisher.GroupAPIs(ctx, group.ID)
+	if err != nil {
+		return err
+	}
+	subset, err := exportSubset(exp, group, groupAPIs)
+	if err != nil {
+		return err
+	}
+	snap, err := conn.Publisher.Observe(ctx, envID)
+	if err != nil {
+		return err
+	}
+	src := exportSourceOf(exp.Spec.Define, groupAPIs, subset, snap)
+
+	if exp.Status.TaskID == "" {
+		due, why := exportDue(exp, src, r.now())
+		if !due {
+			intact, err := r.targetIntact(ctx, exp)
+			if err != nil {
+				return err
+			}
+			due, why = !intact, "the target is missing or was changed"
+		}
+		if !due {
+			s.requeue = min(jitter(conn.ObserveInterval), exportInterval(exp)-r.now().Sub(exp.Status.LastExportTime.Time))
+			return nil
+		}
+		s.due = true
+		ctrl.LoggerFrom(ctx).Info("Starting an export", "reason", why, "group", group.Name, "environment", exp.Spec.Environment)
+		taskID, err := conn.Publisher.StartExport(ctx, gateway.ExportRequest{EnvID: envID, GroupID: group.ID,
+			APIIDs: sortedKeys(subset), OASVersion: exp.Spec.OASVersion, Define: exp.Spec.Define, Format: exp.Spec.Format,
+			Version: exp.Spec.Version})
+		if err != nil {
+			return err
+		}
+		// Recorded before polling: a restarted operator resumes this task instead of starting another.
+		exp.Status.TaskID = taskID
+		if err := r.Status().Patch(ctx, exp, client.MergeFrom(s.before)); err != nil {
+			return fmt.Errorf("record export task %s: %w", taskID, err)
+		}
+		s.before = exp.DeepCopy()
+	}
+	return r.poll(ctx, s, conn, src)
+}
+
+// exportSubset resolves spec.apis (IDs or names) within the group.
+func exportSubset(exp *v1alpha1.ApiExport, group gateway.Group, apis []gateway.API) (map[string]bool, error) {
+	if len(exp.Spec.APIs) == 0 {
+		return nil, nil
+	}
+	byName, byID := map[string]string{}, map[string]bool{}
+	for _, a := range apis {
+		byName[a.Name], byID[a.ID] = a.ID, true
+	}
+	subset := map[string]bool{}
+	for _, ref := range exp.Spec.APIs {
+		id := ref.ID
+		if id == "" {
+			id = byName[ref.Name]
+		}
+		if !byID[id] {
+			return nil, &passError{reason: v1alpha1.ReasonApiNotFound, class: gateway.Waiting, delay: gateway.NotFoundDelay,
+				msg: fmt.Sprintf("API %s%s is not in group %s: fix spec.apis", ref.ID, ref.Name, group.Name)}
+		}
+		subset[id] = true
+	}
+	return subset, nil
+}
+
+// poll follows the task in status.taskId until it ends or PollFor passes.
+func (r *ApiExportReconciler) poll(ctx context.Context, s *expScope, conn *gateway.Conn, src exportSource) error {
+	exp := s.exp
+	taskID := exp.Status.TaskID
+	pollFor := r.PollFor
+	if pollFor <= 0 {
+		pollFor = 10 * time.Second
+	}
+	deadline := time.Now().Add(pollFor)
+	for delay := 100 * time.Millisecond; ; delay = min(2*delay, 2*time.Second) {
+		task, err := conn.Publisher.ExportTask(ctx, taskID)
+		switch {
+		case gateway.HasCode(err, gateway.CodeAPINotFound) || (err != nil && isNotFound(err)):
+			exp.Status.TaskID = "" // the gateway forgot it: start again
+			return &passError{reason: v1alpha1.ReasonExportFailed, class: gateway.Waiting, delay: time.Second,
+				msg: fmt.Sprintf("export task %s is unknown to the gateway; starting a new export", taskID)}
+		case err != nil:
+			return err
+		}
+		switch task.Status {
+		case gateway.TaskSucceeded:
+			exp.Status.TaskID = ""
+			return r.store(ctx, s, task, src)
+		case gateway.TaskFailed:
+			exp.Status.TaskID = ""
+			msg := "the gateway gave no reason"
+			if task.Err != nil {
+				msg = task.Err.Error()
+			}
+			return &passError{reason: v1alpha1.ReasonExportFailed, class: gateway.Waiting, delay: gateway.NotFoundDelay,
+				msg: fmt.Sprintf("export task %s failed: %s; the previous document is kept", taskID, msg)}
+		}
+		if time.Now().Add(delay).After(deadline) {
+			s.running, s.requeue = taskID, 2*time.Second
+			return nil
+		}
+		t := time.NewTimer(delay)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return ctx.Err()
+		case <-t.C:
+		}
+	}
+}
+
+func isNotFound(err error) bool {
+	var gerr *gateway.Error
+	return errors.As(err, &gerr) && gerr.HTTPStatus == 404
+}
+
+// store writes the document into the target when it changed, and records it in status.
+func (r *ApiExportReconciler) store(ctx context.Context, s *expScope, task gateway.ExportTask, src exportSource) error {
+	exp := s.exp
+	sum := sha256.Sum256(task.Content)
+	digest := hex.EncodeToString(sum[:])
+	key := targetKey(exp)
+	data := map[string][]byte{key: task.Content}
+	if len(task.Content) > compressAbove {
+		var buf bytes.Buffer
+		zw := gzip.NewWriter(&buf)
+		_, _ = zw.Write(task.Content)
+		_ = zw.Close()
+		if buf.Len() > maxTargetBytes {
+			return &passError{reason: v1alpha1.ReasonExportTooLarge, class: gateway.Terminal,
+				msg: fmt.Sprintf("the document is %d bytes, %d compressed: more than a ConfigMap or Secret holds (%d). "+
+					"Export fewer APIs with spec.apis, or use define spec", len(task.Content), buf.Len(), maxTargetBytes)}
+		}
+		data = map[string][]byte{key + ".gz": buf.Bytes()}
+	}
+	written, err := r.writeTarget(ctx, exp, digest, data)
+	if err != nil {
+		return err
+	}
+	now := metav1.NewTime(r.now())
+	exp.Status.LastExportTime = &now
+	exp.Status.ContentSHA256, exp.Status.Size = digest, int64(len(task.Content))
+	exp.Status.APICount, exp.Status.SourceDigest = int32(len(src.APIIDs)), src.Digest
+	if written && r.Recorder != nil {
+		r.Recorder.Eventf(exp, nil, corev1.EventTypeNormal, "Exported", "Export",
+			"Wrote %d APIs (%d bytes) to %s", len(src.APIIDs), len(task.Content), targetName(exp))
+	}
+	s.requeue = jitter(exportInterval(exp))
+	return nil
+}
+
+func targetName(exp *v1alpha1.ApiExport) string {
+	if exp.Spec.Target.Secret != nil {
+		return "Secret " + exp.Spec.Target.Secret.Name
+	}
+	return "ConfigMap " + exp.Spec.Target.ConfigMap.Name
+}
+
+// newTarget returns an empty object of the target's kind and its key.
+func newTarget(exp *v1alpha1.ApiExport) (client.Object, types.NamespacedName) {
+	if t := exp.Spec.Target.Secret; t != nil {
+		return &corev1.Secret{}, types.NamespacedName{Namespace: exp.Namespace, Name: t.Name}
+	}
+	return &corev1.ConfigMap{}, types.NamespacedName{Namespace: exp.Namespace, Name: exp.Spec.Target.ConfigMap.Name}
+}
+
+// writeTarget creates or updates the target with data, unless it already holds the document.
+// An existing object that this ApiExport does not control is left alone.
+func (r *ApiExportReconciler) writeTarget(ctx context.Context, exp *v1alpha1.ApiExport, digest string,
+	data map[string][]byte) (bool, error) {
+	obj, key := newTarget(exp)
+	err := r.Reader.Get(ctx, key, obj)
+	exists := err == nil
+	if err != nil && !apierrors.IsNotFound(err) {
+		return false, fmt.Errorf("read %s: %w", targetName(exp), err)
+	}
+	if exists {
+		if !metav1.IsControlledBy(obj, exp) {
+			return false, &passError{reason: v1alpha1.ReasonTargetConflict, class: gateway.Terminal,
+				msg: fmt.Sprintf("%s exists and is not owned by this ApiExport: it is left as it is. Delete it, or "+
+					"choose another name in spec.target", targetName(exp))}
+		}
+		if obj.GetAnnotations()[contentAnnotation] == digest {
+			return false, nil
+		}
+	} else {
+		obj.SetNamespace(key.Namespace)
+		obj.SetName(key.Name)
+	}
+	anns := obj.GetAnnotations()
+	if anns == nil {
+		anns = map[string]string{}
+	}
+	anns[contentAnnotation] = digest
+	obj.SetAnnotations(anns)
+	obj.SetLabels(map[string]string{"app.kubernetes.io/managed-by": "apig-operator"})
+	switch o := obj.(type) {
+	case *corev1.Secret:
+		o.Data = data
+	case *corev1.ConfigMap:
+		o.Data, o.BinaryData = map[string]string{}, map[string][]byte{}
+		for k, v := range data {
+			if len(k) > 3 && k[len(k)-3:] == ".gz" {
+				o.BinaryData[k] = v
+			} else {
+				o.Data[k] = string(v)
+			}
+		}
+	}
+	if err := controllerutil.SetControllerReference(exp, obj, r.Scheme); err != nil {
+		return false, err
+	}
+	ctrl.LoggerFrom(ctx).Info("Writing the exported document", "target", targetName(exp), "sha256", digest)
+	if exists {
+		return true, r.Update(ctx, obj)
+	}
+	return true, r.Create(ctx, obj)
+}
+
+// targetIntact reports whether the target still holds the document of status.contentSHA256.
+func (r *ApiExportReconciler) targetIntact(ctx context.Context, exp *v1alpha1.ApiExport) (bool, error) {
+	obj, key := newTarget(exp)
+	if err := r.Reader.Get(ctx, key, obj); err != nil {
+		if apierrors.IsNotFound(err) {
+			return false, nil
+		}
+		return false, fmt.Errorf("read %s: %w", targetName(exp), err)
+	}
+	return metav1.IsControlledBy(obj, exp) && obj.GetAnnotations()[contentAnnotation] == exp.Status.ContentSHA256, nil
+}
+
+// reconcileDelete deletes the target (garbage collection would too, but not every cluster,
+// nor every test control plane, runs it promptly), then releases the ApiExport.
+func (r *ApiExportReconciler) reconcileDelete(ctx context.Context, s *expScope) error {
+	exp := s.exp
+	if !controllerutil.ContainsFinalizer(exp, v1alpha1.Finalizer) {
+		return nil
+	}
+	obj, key := newTarget(exp)
+	if err := r.Reader.Get(ctx, key, obj); err == nil && metav1.IsControlledBy(obj, exp) {
+		if err := r.Delete(ctx, obj); client.IgnoreNotFound(err) != nil {
+			return fmt.Errorf("delete %s: %w", targetName(exp), err)
+		}
+	} else if err != nil && !apierrors.IsNotFound(err) {
+		return fmt.Errorf("read %s: %w", targetName(exp), err)
+	}
+	controllerutil.RemoveFinalizer(exp, v1alpha1.Finalizer)
+	if err := r.Patch(ctx, exp, client.MergeFrom(s.before)); client.IgnoreNotFound(err) != nil {
+		return fmt.Errorf("remove finalizer: %w", err)
+	}
+	s.released = true
+	return nil
+}
+
+// finish summarizes the pass into status and turns its error into the result.
+func (r *ApiExportReconciler) finish(ctx context.Context, s *expScope, err error) (ctrl.Result, error) {
+	if s.released {
+		return ctrl.Result{}, nil
+	}
+	if err != nil && (s.due || s.exp.Status.TaskID != "") {
+		s.exp.Status.SourceDigest = "" // not exported: the next pass exports again
+	}
+	summarizeExport(s, err)
+	if !equality.Semantic.DeepEqual(s.before.Status, s.exp.Status) {
+		if perr := r.Status().Patch(ctx, s.exp, client.MergeFrom(s.before)); client.IgnoreNotFound(perr) != nil && err == nil {
+			err = fmt.Errorf("patch status: %w", perr)
+		}
+	}
+	if err == nil {
+		return ctrl.Result{RequeueAfter: s.requeue}, nil
+	}
+	switch class, delay := classifyPass(err); class {
+	case gateway.Terminal:
+		return ctrl.Result{}, nil
+	case gateway.Waiting:
+		return ctrl.Result{RequeueAfter: delay}, nil
+	default:
+		return ctrl.Result{}, err
+	}
+}
+
+// SetupWithManager registers the controller: ApiExports, their targets (metadata only), the
+// ApiPublications that change what is published on their gateway, and their ApiGateways.
+func (r *ApiExportReconciler) SetupWithManager(mgr ctrl.Manager) error {
+	if err := mgr.GetFieldIndexer().IndexField(context.Background(), &v1alpha1.ApiExport{}, indexExportGateway,
+		func(o client.Object) []string { return []string{o.(*v1alpha1.ApiExport).Spec.GatewayRef.Name} }); err != nil {
+		return err
+	}
+	owner := handler.EnqueueRequestForOwner(mgr.GetScheme(), mgr.GetRESTMapper(), &v1alpha1.ApiExport{}, handler.OnlyControllerOwner())
+	return ctrl.NewControllerManagedBy(mgr).
+		Named("apiexport").
+		For(&v1alpha1.ApiExport{}, builder.WithPredicates(predicate.Or(specOrRequestChanged(), deletionStarted()))).
+		WatchesMetadata(&corev1.ConfigMap{}, owner).
+		WatchesMetadata(&corev1.Secret{}, owner).
+		Watches(&v1alpha1.ApiPublication{}, handler.EnqueueRequestsFromMapFunc(r.exportsOnGateway(func(o client.Object) string {
+			return o.(*v1alpha1.ApiPublication).Spec.GatewayRef.Name
+		})), builder.WithPredicates(publishedChanged())).
+		Watches(&v1alpha1.ApiGateway{}, handler.EnqueueRequestsFromMapFunc(r.exportsOnGateway(client.Object.GetName)),
+			builder.WithPredicates(predicate.Or(predicate.GenerationChangedPredicate{}, readyChanged()))).
+		Complete(r)
+}
+
+// exportsOnGateway maps an object to the ApiExports in its namespace on the gateway it names.
+func (r *ApiExportReconciler) exportsOnGateway(gatewayOf func(client.Object) string) handler.MapFunc {
+	return func(ctx context.Context, o client.Object) []reconcile.Request {
+		list := &v1alpha1.ApiExportList{}
+		if err := r.List(ctx, list, client.InNamespace(o.GetNamespace()),
+			client.MatchingFields{indexExportGateway: gatewayOf(o)}); err != nil {
+			ctrl.LoggerFrom(ctx).Error(err, "Listing the ApiExports of a gateway", "gateway", gatewayOf(o))
+			return nil
+		}
+		reqs := make([]reconcile.Request, 0, len(list.Items))
+		for _, e := range list.Items {
+			reqs = append(reqs, reconcile.Request{NamespacedName: types.NamespacedName{Namespace: e.Namespace, Name: e.Name}})
+		}
+		return reqs
+	}
+}
+
+// publishedChanged passes ApiPublication changes to what they publish: their status.apis.
+func publishedChanged() predicate.Predicate {
+	return predicate.Funcs{
+		UpdateFunc: func(e event.UpdateEvent) bool {
+			before, ok1 := e.ObjectOld.(*v1alpha1.ApiPublication)
+			after, ok2 := e.ObjectNew.(*v1alpha1.ApiPublication)
+			return ok1 && ok2 && !equality.Semantic.DeepEqual(before.Status.APIs, after.Status.APIs)
+		},
+		CreateFunc:  func(event.CreateEvent) bool { return false },
+		DeleteFunc:  func(event.DeleteEvent) bool { return true },
+		GenericFunc: func(event.GenericEvent) bool { return false },
+	}
+}
