@@ -78,12 +78,17 @@ kubectl apply -k config/samples
 step "Waiting for the gateways and publications to be Ready"
 kubectl -n apig-demo wait --for=condition=Ready --timeout=120s apigateway --all
 kubectl -n apig-demo wait --for=condition=Ready --timeout=120s apipublication --all
+kubectl -n apig-demo wait --for=condition=Ready --timeout=120s apiexport --all
 
 step "kubectl get apig -A"
 kubectl get apig -A
 
 step "What the simulator publishes"
 bin/gatewaysim --show "http://$SIM_ADDR"
+
+step "The exported document (ConfigMap apig-demo/shop-openapi, first 25 lines)"
+doc=$(kubectl -n apig-demo get configmap shop-openapi -o jsonpath='{.data.openapi\.yaml}')
+sed -n '1,25p' <<<"$doc"
 
 cat <<MSG
 
