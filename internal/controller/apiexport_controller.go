@@ -146,7 +146,7 @@ func (r *ApiExportReconciler) reconcileNormal(ctx context.Context, s *expScope) 
 	if err != nil {
 		return err
 	}
-	src := exportSourceOf(exp.Spec.Define, groupAPIs, subset, snap)
+	src := exportSourceOf(exp.Spec, groupAPIs, subset, snap)
 
 	if exp.Status.TaskID == "" {
 		due, why := exportDue(exp, src, r.now())

@@ -19,6 +19,7 @@ package controller
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"fmt"
 	"sort"
 	"time"
 
@@ -34,9 +35,13 @@ type exportSource struct {
 	Digest string
 }
 
-// exportSourceOf computes the source of an export from the group's APIs and the snapshot.
-func exportSourceOf(define string, groupAPIs []gateway.API, subset map[string]bool, snap *gateway.Snapshot) exportSource {
+// exportSourceOf computes the source of an export from the spec's export options, the group's
+// APIs and the snapshot. The options are part of the digest, so a spec change is exported
+// even if a pass that saw it failed before exporting.
+func exportSourceOf(spec v1alpha1.ApiExportSpec, groupAPIs []gateway.API, subset map[string]bool, snap *gateway.Snapshot) exportSource {
+	define := spec.Define
 	h := sha256.New()
+	fmt.Fprintf(h, "%s/%s/%s/%s/%s\n", spec.OASVersion, spec.Define, spec.Format, spec.Version, spec.Environment)
 	var src exportSource
 	for _, a := range groupAPIs {
 		if len(subset) > 0 && !subset[a.ID] {

@@ -311,7 +311,8 @@ func (r *ApiPublicationReconciler) resolveTargets(ctx context.Context, s *pubSco
 func (r *ApiPublicationReconciler) markOwners(ctx context.Context, s *pubScope, targets []target) error {
 	for i, t := range targets {
 		list := &v1alpha1.ApiPublicationList{}
-		if err := r.List(ctx, list, client.InNamespace(s.pub.Namespace),
+		// Read-only use of the cached objects: no deep copy of each claimer's status.
+		if err := r.List(ctx, list, client.InNamespace(s.pub.Namespace), client.UnsafeDisableDeepCopy,
 			client.MatchingFields{indexPublicationClaim: s.pub.Spec.GatewayRef.Name + "/" + t.ID}); err != nil {
 			return fmt.Errorf("list the ApiPublications claiming API %s: %w", t.ID, err)
 		}
@@ -372,7 +373,7 @@ func (r *ApiPublicationReconciler) actAPIG(ctx context.Context, s *pubScope, pla
 		version := plan.Switch[id]
 		log.Info("Switching an API's version", "api", id, "version", version)
 		out, err := conn.Publisher.SwitchVersion(ctx, id, version)
-		if gateway.HasCode(err, gateway.CodeVersionNotFound, gateway.CodeAPINotFound) {
+		if err != nil && perAPI(err) {
 			done.outcomes[id] = gateway.Outcome{APIID: id, Err: asGatewayError(err)}
 			continue
 		}
@@ -438,6 +439,14 @@ func sortedKeys[V any](m map[string]V) []string {
 	return keys
 }
 
+// perAPI reports whether an error of a call about one API belongs to that API alone: not a
+// transient failure, a throttle or refused credentials, which concern the whole gateway.
+func perAPI(err error) bool {
+	class, _ := gateway.Classify(err)
+	return !gateway.IsAuth(err) && !gateway.HasCode(err, gateway.CodeThrottled, gateway.CodeTooManyRequests) &&
+		class != gateway.Transient
+}
+
 func asGatewayError(err error) *gateway.Error {
 	var gerr *gateway.Error
 	if errors.As(err, &gerr) {
@@ -458,7 +467,7 @@ func (r *ApiPublicationReconciler) reconcileDataArts(ctx context.Context, s *pub
 		api, err := ds.ResolveAPI(ctx, gateway.APIRef{ID: a.ID, Name: a.Name})
 		t := target{ID: api.ID, Name: api.Name}
 		if err != nil {
-			if class, _ := gateway.Classify(err); class != gateway.Waiting {
+			if !perAPI(err) {
 				return err
 			}
 			t = target{ID: a.ID, Name: a.Name, Err: asGatewayError(err)}
@@ -474,6 +483,9 @@ func (r *ApiPublicationReconciler) reconcileDataArts(ctx context.Context, s *pub
 		}
 		status[api.ID] = p.Status
 		targets = append(targets, t)
+	}
+	if err := r.markOwners(ctx, s, targets); err != nil {
+		return err
 	}
 	now := r.now()
 	var offlineAt *time.Time
@@ -496,7 +508,7 @@ func (r *ApiPublicationReconciler) reconcileDataArts(ctx context.Context, s *pub
 			err = ds.Act(ctx, step.APIID, gateway.DataAction(step.Action), step.At)
 		}
 		if err != nil {
-			if class, _ := gateway.Classify(err); class == gateway.Transient || gateway.IsAuth(err) {
+			if !perAPI(err) {
 				return err
 			}
 			errs[step.APIID] = asGatewayError(err)
@@ -569,14 +581,7 @@ func (r *ApiPublicationReconciler) takeOffline(ctx context.Context, s *pubScope)
 		targets[i] = target{ID: id}
 	}
 	if s.conn.DataService != nil {
-		at := offlineTime(nil, r.now())
-		for _, t := range targets {
-			err := s.conn.DataService.Act(ctx, t.ID, gateway.DataUnpublish, at)
-			if err != nil && !gateway.HasCode(err, gateway.CodeDataIllegal) && !gateway.HasCode(err, "DLM.4018") {
-				return deletionBlocked(err)
-			}
-		}
-		return nil
+		return r.unpublishDataArts(ctx, s, targets)
 	}
 	envID, err := resolveEnv(ctx, s.gw, s.conn, pub.Spec.Environment)
 	if err != nil {
@@ -609,12 +614,44 @@ func (r *ApiPublicationReconciler) takeOffline(ctx context.Context, s *pubScope)
 	return nil
 }
 
+// unpublishDataArts schedules UNPUBLISH for each API no other object declares. DLM.4182
+// ("illegal action") is accepted only when the API is in fact offline or on its way there: the
+// gateway gives the same code for too little notice or a caller who is not the reviewer.
+func (r *ApiPublicationReconciler) unpublishDataArts(ctx context.Context, s *pubScope, targets []target) error {
+	if err := r.markSharers(ctx, s, targets); err != nil {
+		return err
+	}
+	ds := s.conn.DataService
+	for _, t := range targets {
+		if t.Owner != "" {
+			continue
+		}
+		err := ds.Act(ctx, t.ID, gateway.DataUnpublish, offlineTime(nil, r.now()))
+		switch {
+		case err == nil || gateway.HasCode(err, "DLM.4018"):
+			continue
+		case !gateway.HasCode(err, gateway.CodeDataIllegal):
+			return deletionBlocked(err)
+		}
+		pub, perr := ds.Publication(ctx, t.ID)
+		if perr != nil {
+			return deletionBlocked(perr)
+		}
+		switch pub.Status {
+		case "", gateway.DataStatusOffline, gateway.DataStatusWaitingOffline:
+		default:
+			return deletionBlocked(err)
+		}
+	}
+	return nil
+}
+
 // markSharers sets Owner on each target another live ApiPublication also claims in the same
 // environment, whatever its age: deleting this object must not take their APIs away.
 func (r *ApiPublicationReconciler) markSharers(ctx context.Context, s *pubScope, targets []target) error {
 	for i, t := range targets {
 		list := &v1alpha1.ApiPublicationList{}
-		if err := r.List(ctx, list, client.InNamespace(s.pub.Namespace),
+		if err := r.List(ctx, list, client.InNamespace(s.pub.Namespace), client.UnsafeDisableDeepCopy,
 			client.MatchingFields{indexPublicationClaim: s.pub.Spec.GatewayRef.Name + "/" + t.ID}); err != nil {
 			return err
 		}

@@ -31,6 +31,7 @@ const (
 	stateWaitingStop    = "WaitingStop"
 	stateWaitingReview  = "WaitingForReview"
 	stateNotPublished   = "NotPublished"
+	stateRejected       = "RejectedByReviewer"
 )
 
 // target is one API the spec resolved to, with what the gateway serves for it.
@@ -155,8 +156,11 @@ func planDataArts(state v1alpha1.PublicationState, targets []target, status map[
 		switch state {
 		case v1alpha1.StatePublished:
 			switch s {
-			case "", gateway.DataStatusCreated, gateway.DataStatusOffline, gateway.DataStatusPublishReject:
+			case "", gateway.DataStatusCreated, gateway.DataStatusOffline:
 				steps = append(steps, dataStep{APIID: t.ID, Action: "publish"})
+			case gateway.DataStatusPublishReject:
+				// A reviewer said no: publishing again would only ask again, every pass.
+				waits[t.ID] = dataArtsWait{State: stateRejected}
 			case gateway.DataStatusStopped:
 				steps = append(steps, dataStep{APIID: t.ID, Action: string(gateway.DataRecover)})
 			}
@@ -177,13 +181,18 @@ func planDataArts(state v1alpha1.PublicationState, targets []target, status map[
 	return steps, waits
 }
 
-// dataArtsNotice is the DataArts rule: UNPUBLISH and STOP need 48 hours' notice.
-const dataArtsNotice = 48 * time.Hour
+// dataArtsNotice is the DataArts rule: UNPUBLISH and STOP need 48 hours' notice. The margin
+// covers the time between computing the time and the call landing (a throttled gateway can
+// hold calls for minutes), so that the gateway never sees less than 48 hours.
+const (
+	dataArtsNotice = 48 * time.Hour
+	noticeMargin   = 15 * time.Minute
+)
 
 // offlineTime is when a DataArts UNPUBLISH or STOP should take effect: spec.offlineAt when it
 // gives at least 48 hours' notice, otherwise the next whole hour 48 hours from now.
 func offlineTime(offlineAt *time.Time, now time.Time) time.Time {
-	earliest := now.Add(dataArtsNotice).UTC()
+	earliest := now.Add(dataArtsNotice + noticeMargin).UTC()
 	if rounded := earliest.Truncate(time.Hour); rounded.Before(earliest) {
 		earliest = rounded.Add(time.Hour)
 	}

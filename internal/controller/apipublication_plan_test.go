@@ -146,6 +146,7 @@ func TestPlanDataArts(t *testing.T) {
 			gateway.DataStatusWaitingStop, nil, stateWaitingStop},
 		{"a recover in review is waited for", v1alpha1.StatePublished, gateway.DataStatusRecoverWaitReview, nil, stateWaitingReview},
 		{"offline and never published: nothing", v1alpha1.StateOffline, "", nil, ""},
+		{"a rejected publish is not resubmitted", v1alpha1.StatePublished, gateway.DataStatusPublishReject, nil, stateRejected},
 	}
 	for _, tc := range cases {
 		t.Run(tc.reason, func(t *testing.T) {
@@ -174,7 +175,8 @@ func TestOfflineTime(t *testing.T) {
 		offlineAt *time.Time
 		want      string
 	}{
-		{"default: the next whole hour 48 hours ahead", nil, "2026-11-03T11:00:00Z"},
+		{"default: the next whole hour 48 hours (and a margin) ahead", nil, "2026-11-03T11:00:00Z"},
+		{"an offlineAt inside the safety margin is moved out", at("2026-11-03T10:30:00Z"), "2026-11-03T11:00:00Z"},
 		{"a later offlineAt is kept", at("2026-12-01T10:00:00Z"), "2026-12-01T10:00:00Z"},
 		{"a later offlineAt off the hour is rounded up", at("2026-12-01T10:30:00Z"), "2026-12-01T11:00:00Z"},
 		{"an offlineAt with too little notice is moved out", at("2026-11-02T10:00:00Z"), "2026-11-03T11:00:00Z"},

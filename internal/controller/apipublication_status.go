@@ -208,6 +208,9 @@ func publicationVerdict(s *pubScope, err error) verdict {
 		case a.Error != nil:
 			failures = append(failures, fmt.Sprintf("%s %s", a.Error.Code, a.Error.Message))
 			codes = append(codes, a.Error.Code)
+		case a.State == stateRejected:
+			failures = append(failures, label+" was rejected by the DataArts reviewer: change it, then request a reconcile")
+			codes = append(codes, stateRejected)
 		case a.State == stateWaitingReview:
 			reviews = true
 			waits = append(waits, label+" waits for a reviewer")

@@ -27,6 +27,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -143,7 +144,9 @@ func (c *Connector) build(gw *v1alpha1.ApiGateway, name, fingerprint string, cre
 		if err != nil {
 			return nil, &ConfigError{Reason: v1alpha1.ReasonInvalidSpec, Message: err.Error()}
 		}
-		conn.Publisher = observe.New(batch.Wrap(raw, c.BatchWindow, c.BatchMaxSize), conn.ObserveInterval)
+		// The batch calls go through the cache, so a snapshot is invalidated when a batch call
+		// actually lands, not when one of its callers stops waiting.
+		conn.Publisher = batch.Wrap(observe.New(raw, conn.ObserveInterval), c.BatchWindow, c.BatchMaxSize)
 	}
 	return conn, nil
 }
@@ -245,7 +248,10 @@ func (c *Connector) ForRef(ctx context.Context, r client.Reader, namespace, name
 		}
 		return nil, nil, err
 	}
-	if !meta.IsStatusConditionTrue(gw.Status.Conditions, v1alpha1.ConditionReady) {
+	// Only a gateway known to be unusable blocks: a probe that failed transiently (Ready
+	// Unknown) or was throttled must not stop every object using the gateway.
+	if cond := meta.FindStatusCondition(gw.Status.Conditions, v1alpha1.ConditionReady); cond == nil ||
+		(cond.Status == metav1.ConditionFalse && cond.Reason != v1alpha1.ReasonRateLimited) {
 		msg := fmt.Sprintf("ApiGateway %s is not Ready", gw.Name)
 		if cond := meta.FindStatusCondition(gw.Status.Conditions, v1alpha1.ConditionReady); cond != nil && cond.Message != "" {
 			msg += ": " + cond.Message

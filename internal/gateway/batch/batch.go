@@ -36,6 +36,9 @@ type Coalescer struct {
 
 	mu      sync.Mutex
 	pending map[key]*batch
+	// inFlight allows one call per key at a time. A batch waiting for its turn stays open,
+	// so under a slow or rate-limited gateway batches grow instead of queueing up small.
+	inFlight map[key]chan struct{}
 }
 
 type key struct {
@@ -58,7 +61,8 @@ type batch struct {
 // New returns a coalescer calling inner's Publish and Offline. window is how long a batch
 // waits for more requests; maxSize caps its APIs (the gateway's limit is 1000).
 func New(inner gateway.Publisher, window time.Duration, maxSize int) *Coalescer {
-	return &Coalescer{inner: inner, window: window, maxSize: min(max(1, maxSize), 1000), pending: map[key]*batch{}}
+	return &Coalescer{inner: inner, window: window, maxSize: min(max(1, maxSize), 1000),
+		pending: map[key]*batch{}, inFlight: map[key]chan struct{}{}}
 }
 
 // Publish publishes the APIs in the environment through the next batch call(s).
@@ -95,10 +99,10 @@ func (c *Coalescer) do(ctx context.Context, k key, ids []string) (gateway.BatchR
 		}
 		parts[len(parts)-1].ids = append(parts[len(parts)-1].ids, id)
 		if len(b.ids) >= c.maxSize {
-			// Full: send it now rather than at the end of the window.
+			// Full: close it now rather than at the end of the window.
 			b.timer.Stop()
 			delete(c.pending, k)
-			go c.send(k, b)
+			go c.sendInTurn(k, b, false)
 		}
 	}
 	c.mu.Unlock()
@@ -120,15 +124,37 @@ func (c *Coalescer) do(ctx context.Context, k key, ids []string) (gateway.BatchR
 	return result, nil
 }
 
-// flush sends a batch whose window ended, unless it was already sent because it filled up.
+// flush sends a batch whose window ended, unless it was already closed because it filled up.
 func (c *Coalescer) flush(k key, b *batch) {
 	c.mu.Lock()
-	if c.pending[k] != b {
-		c.mu.Unlock()
-		return
-	}
-	delete(c.pending, k)
+	open := c.pending[k] == b
 	c.mu.Unlock()
+	if open {
+		c.sendInTurn(k, b, true)
+	}
+}
+
+// sendInTurn waits until no other call of the key is in flight, then sends b. An open batch
+// keeps taking requests while it waits and is closed only when its turn comes.
+func (c *Coalescer) sendInTurn(k key, b *batch, open bool) {
+	c.mu.Lock()
+	turn := c.inFlight[k]
+	if turn == nil {
+		turn = make(chan struct{}, 1)
+		c.inFlight[k] = turn
+	}
+	c.mu.Unlock()
+	turn <- struct{}{}
+	defer func() { <-turn }()
+	if open {
+		c.mu.Lock()
+		if c.pending[k] != b { // it filled up meanwhile and was sent as full
+			c.mu.Unlock()
+			return
+		}
+		delete(c.pending, k)
+		c.mu.Unlock()
+	}
 	c.send(k, b)
 }
 

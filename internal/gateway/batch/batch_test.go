@@ -43,7 +43,8 @@ func TestConcurrentRequestsShareCalls(t *testing.T) {
 		t.Run(tc.reason, func(t *testing.T) {
 			fake := &gatewaytest.Publisher{}
 			fake.SetDelay(10 * time.Millisecond)
-			c := New(fake, 100*time.Millisecond, tc.maxSize)
+			// A window long enough for every caller to arrive, even under the race detector.
+			c := New(fake, 500*time.Millisecond, tc.maxSize)
 			var wg sync.WaitGroup
 			errs := make(chan error, tc.callers)
 			for i := range tc.callers {

@@ -94,16 +94,32 @@ func (c *Cache) Invalidate(envID string) {
 	delete(c.snaps, envID)
 }
 
-// Publish publishes through the wrapped Publisher and invalidates the environment.
+// Publish publishes through the wrapped Publisher and invalidates the environment, unless
+// the call changed nothing (every API failed).
 func (c *Cache) Publish(ctx context.Context, envID string, apiIDs []string, remark string) (gateway.BatchResult, error) {
-	defer c.Invalidate(envID)
-	return c.Publisher.Publish(ctx, envID, apiIDs, remark)
+	res, err := c.Publisher.Publish(ctx, envID, apiIDs, remark)
+	c.invalidateAfter(envID, res, err)
+	return res, err
 }
 
-// Offline takes APIs offline through the wrapped Publisher and invalidates the environment.
+// Offline takes APIs offline through the wrapped Publisher and invalidates the environment,
+// unless the call changed nothing.
 func (c *Cache) Offline(ctx context.Context, envID string, apiIDs []string) (gateway.BatchResult, error) {
-	defer c.Invalidate(envID)
-	return c.Publisher.Offline(ctx, envID, apiIDs)
+	res, err := c.Publisher.Offline(ctx, envID, apiIDs)
+	c.invalidateAfter(envID, res, err)
+	return res, err
+}
+
+// invalidateAfter drops the environment's snapshot after a write that may have changed it: one
+// that failed as a whole (it may have landed) or succeeded for at least one API.
+func (c *Cache) invalidateAfter(envID string, res gateway.BatchResult, err error) {
+	changed := err != nil
+	for _, o := range res {
+		changed = changed || o.Err == nil
+	}
+	if changed {
+		c.Invalidate(envID)
+	}
 }
 
 // SwitchVersion switches through the wrapped Publisher; the version's environment is not
