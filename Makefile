@@ -64,6 +64,11 @@ verify: manifests generate fmt ## Regenerate, tidy, and fail if anything changed
 demo: ## Run the operator against the gateway simulator on a local control plane (DEMO_EXIT=1: print and exit).
 	hack/demo.sh
 
+BENCH_N ?= 1000
+.PHONY: bench
+bench: ## Run the scale benchmark (BENCH_N publications; BENCH_ARGS for more flags) and print the table.
+	KUBEBUILDER_ASSETS="$$(hack/envtest.sh)" go run ./test/bench -n $(BENCH_N) $(BENCH_ARGS)
+
 .PHONY: envtest
 envtest: ## Build (once) and print the envtest binaries directory (KUBEBUILDER_ASSETS).
 	@hack/envtest.sh

@@ -85,7 +85,8 @@ func main() {
 		"Most APIs per batch call (the gateway's limit is 1000); 1 makes one call per API.")
 	flag.DurationVar(&gatewayTimeout, "gateway-timeout", 30*time.Second, "Timeout of each call to a gateway.")
 	flag.IntVar(&concurrency, "concurrency", 500,
-		"ApiPublications reconciled at once. Most of a pass is waiting for the gateway, and the more objects wait together, the larger the batch calls.")
+		"ApiPublications reconciled at once. Most of a pass is waiting for the gateway, and the more "+
+			"objects wait together, the larger the batch calls.")
 	opts := zap.Options{Development: false}
 	opts.BindFlags(flag.CommandLine)
 	flag.Parse()

@@ -28,7 +28,8 @@ import (
 // Print writes the figures, the ratios between the runs and the targets, as a table.
 func (r *Report) Print(w io.Writer) {
 	cfg := r.Config
-	fmt.Fprintf(w, "\nN=%d ApiPublications (+%d group publications of 10 APIs) over %d environments; simulator %g req/s, %s latency; observeInterval %s\n\n",
+	fmt.Fprintf(w, "\nN=%d ApiPublications (+%d group publications of 10 APIs) over %d environments; "+
+		"simulator %g req/s, %s latency; observeInterval %s\n\n",
 		cfg.N, cfg.Groups, cfg.Envs, cfg.RateLimit, cfg.Latency, cfg.ObserveInterval)
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "figure\tbatched\tbaseline (one call per API)")
@@ -50,7 +51,8 @@ func (r *Report) Print(w io.Writer) {
 
 	b := r.Batched
 	fmt.Fprintf(w, "\ncalls during convergence (batched): %s\n", calls(b.Calls))
-	fmt.Fprintf(w, "steady window (3 intervals, batched): %d writes, %d reads per interval: %s\n", b.SteadyWrite, b.SteadyReads, calls(b.SteadyCalls))
+	fmt.Fprintf(w, "steady window (3 intervals, batched): %d writes, %d reads per interval: %s\n",
+		b.SteadyWrite, b.SteadyReads, calls(b.SteadyCalls))
 	fmt.Fprintf(w, "floor: %d status patches at the manager's %g QPS take %s\n\n", b.Objects, cfg.KubeQPS, secs(b.Floor))
 
 	published := float64(cfg.N)/float64(cfg.Envs) + float64(cfg.Groups*10)/float64(cfg.Envs)
@@ -71,7 +73,8 @@ func (r *Report) Print(w io.Writer) {
 		check("at least 20x faster than the baseline", fmt.Sprintf("%s%.1fx", prefix, ratio), ratio >= 20)
 	}
 	check("steady state: zero write calls", fmt.Sprint(b.SteadyWrite), b.SteadyWrite == 0)
-	check(fmt.Sprintf("steady reads per interval ≤ E×ceil(published/page)+E = %d", readBudget), fmt.Sprint(b.SteadyReads), b.SteadyReads <= readBudget)
+	check(fmt.Sprintf("steady reads per interval ≤ E×ceil(published/page)+E = %d", readBudget),
+		fmt.Sprint(b.SteadyReads), b.SteadyReads <= readBudget)
 	if b.Floor > 0 {
 		ratio := float64(b.Convergence) / float64(b.Floor)
 		check("convergence within 2x the floor", fmt.Sprintf("%.2fx", ratio), ratio <= 2)

@@ -242,7 +242,8 @@ func (b *bench) measure(mode string, batchMax int, capTime time.Duration, full b
 		return res, err
 	}
 	res.Calls, res.Writes = diff(before, after)
-	b.logf("%s: %d of %d Ready in %s, %d gateway writes", mode, len(readyCopy), len(created), res.Convergence.Round(time.Millisecond), res.Writes)
+	b.logf("%s: %d of %d Ready in %s, %d gateway writes", mode, len(readyCopy), len(created),
+		res.Convergence.Round(time.Millisecond), res.Writes)
 
 	if full && res.Converged {
 		window := 3 * b.cfg.ObserveInterval
