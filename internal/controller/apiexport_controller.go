@@ -24,6 +24,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -41,6 +42,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/handler"
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
+	"sigs.k8s.io/controller-runtime/pkg/source"
 
 	"github.com/apig-operator/apig-operator/api/v1alpha1"
 	"github.com/apig-operator/apig-operator/internal/gateway"
@@ -320,7 +322,7 @@ func (r *ApiExportReconciler) writeTarget(ctx context.Context, exp *v1alpha1.Api
 				msg: fmt.Sprintf("%s exists and is not owned by this ApiExport: it is left as it is. Delete it, or "+
 					"choose another name in spec.target", targetName(exp))}
 		}
-		if obj.GetAnnotations()[contentAnnotation] == digest {
+		if storedDigest(obj, targetKey(exp)) == digest {
 			return false, nil
 		}
 	} else {
@@ -366,7 +368,37 @@ func (r *ApiExportReconciler) targetIntact(ctx context.Context, exp *v1alpha1.Ap
 		}
 		return false, fmt.Errorf("read %s: %w", targetName(exp), err)
 	}
-	return metav1.IsControlledBy(obj, exp) && obj.GetAnnotations()[contentAnnotation] == exp.Status.ContentSHA256, nil
+	return metav1.IsControlledBy(obj, exp) && storedDigest(obj, targetKey(exp)) == exp.Status.ContentSHA256, nil
+}
+
+// storedDigest is the SHA-256 of the document the target holds under key (plain or
+// gzip-compressed under key.gz), computed from the data itself so that an edit is noticed
+// even when the annotation was left alone. It is "" when the key holds nothing readable.
+func storedDigest(obj client.Object, key string) string {
+	var plain, gz []byte
+	switch o := obj.(type) {
+	case *corev1.ConfigMap:
+		if v, ok := o.Data[key]; ok {
+			plain = []byte(v)
+		}
+		gz = o.BinaryData[key+".gz"]
+	case *corev1.Secret:
+		plain, gz = o.Data[key], o.Data[key+".gz"]
+	}
+	if plain == nil && gz != nil {
+		zr, err := gzip.NewReader(bytes.NewReader(gz))
+		if err != nil {
+			return ""
+		}
+		if plain, err = io.ReadAll(io.LimitReader(zr, 64<<20)); err != nil {
+			return ""
+		}
+	}
+	if plain == nil {
+		return ""
+	}
+	sum := sha256.Sum256(plain)
+	return hex.EncodeToString(sum[:])
 }
 
 // reconcileDelete deletes the target (garbage collection would too, but not every cluster,
@@ -437,6 +469,7 @@ func (r *ApiExportReconciler) SetupWithManager(mgr ctrl.Manager) error {
 		})), builder.WithPredicates(publishedChanged())).
 		Watches(&v1alpha1.ApiGateway{}, handler.EnqueueRequestsFromMapFunc(r.exportsOnGateway(client.Object.GetName)),
 			builder.WithPredicates(predicate.Or(predicate.GenerationChangedPredicate{}, readyChanged()))).
+		WatchesRawSource(source.Channel(r.Connector.Rebuilt(), handler.EnqueueRequestsFromMapFunc(r.exportsOnGateway(client.Object.GetName)))).
 		Complete(r)
 }
 

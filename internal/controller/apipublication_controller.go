@@ -40,6 +40,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/handler"
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
+	"sigs.k8s.io/controller-runtime/pkg/source"
 
 	"github.com/apig-operator/apig-operator/api/v1alpha1"
 	"github.com/apig-operator/apig-operator/internal/gateway"
@@ -757,6 +758,7 @@ func (r *ApiPublicationReconciler) SetupWithManager(mgr ctrl.Manager) error {
 		For(&v1alpha1.ApiPublication{}, builder.WithPredicates(predicate.Or(specOrRequestChanged(), deletionStarted()))).
 		Watches(&v1alpha1.ApiGateway{}, handler.EnqueueRequestsFromMapFunc(r.publicationsOf),
 			builder.WithPredicates(predicate.Or(predicate.GenerationChangedPredicate{}, readyChanged()))).
+		WatchesRawSource(source.Channel(r.Connector.Rebuilt(), handler.EnqueueRequestsFromMapFunc(r.publicationsOf))).
 		WithOptions(controller.Options{MaxConcurrentReconciles: concurrency}).
 		Complete(r)
 }

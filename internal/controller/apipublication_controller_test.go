@@ -23,6 +23,7 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 	. "github.com/onsi/gomega/gstruct"
+	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -261,6 +262,26 @@ var _ = Describe("ApiPublication", func() {
 		Eventually(func() error { return k8sClient.Get(ctx, client.ObjectKeyFromObject(pub), pub) }).
 			WithTimeout(20 * time.Second).Should(MatchError(ContainSubstring("not found")))
 		Expect(g.liveVersion("get_user", "RELEASE")).NotTo(BeEmpty(), "Retain left the gateway as it was")
+	})
+
+	It("is Stalled when the gateway refuses a publish (403), and recovers when the Secret is fixed", func() {
+		g := newSimGateway(v1alpha1.ProviderAPIG, gatewaysim.SeedInstance{Groups: []gatewaysim.SeedGroup{{Name: "shop",
+			APIs: []gatewaysim.SeedAPI{apiSeed(getUserID, "get_user")}}}}, nil,
+			func(s *gatewaysim.Seed) { s.ReadOnly = []string{simAK} }) // the access key may read, not publish
+		pub := g.publication("forbidden", v1alpha1.ApiPublicationSpec{Environment: "RELEASE", APIs: []v1alpha1.PublishedApi{{ID: getUserID}}})
+		Expect(k8sClient.Create(ctx, pub)).To(Succeed())
+		ready(pub, metav1.ConditionFalse, v1alpha1.ReasonAuthenticationFailed, 20*time.Second)
+		Expect(findReady(pub).Message).To(ContainSubstring("APIG.1005"))
+		Expect(kstatusOf(pub)).To(Equal(status.FailedStatus))
+
+		By("switching the Secret to a token that may publish")
+		secret := &corev1.Secret{}
+		Expect(k8sClient.Get(ctx, client.ObjectKey{Namespace: g.ns, Name: "creds"}, secret)).To(Succeed())
+		secret.Data = nil
+		secret.StringData = map[string]string{"token": simToken}
+		Expect(k8sClient.Update(ctx, secret)).To(Succeed())
+		ready(pub, metav1.ConditionTrue, v1alpha1.ReasonSucceeded, 20*time.Second)
+		Expect(g.liveVersion("get_user", "RELEASE")).NotTo(BeEmpty())
 	})
 
 	It("stops, recovers and schedules an unpublish on DataArts (seed 003)", func() {

@@ -21,6 +21,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"golang.org/x/sync/singleflight"
@@ -30,6 +31,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/event"
 
 	"github.com/apig-operator/apig-operator/api/v1alpha1"
 	"github.com/apig-operator/apig-operator/internal/gateway"
@@ -63,6 +65,28 @@ type Connector struct {
 	Timeout time.Duration
 
 	flights singleflight.Group
+
+	subMu sync.Mutex
+	subs  []chan event.GenericEvent
+}
+
+// Rebuilt returns a channel that receives an ApiGateway whenever its connection is rebuilt for
+// the same generation: its Secret or CA bundle changed. Objects that stalled on refused
+// credentials are waiting for exactly that. Subscribe before the manager starts.
+func (c *Connector) Rebuilt() <-chan event.GenericEvent {
+	c.subMu.Lock()
+	defer c.subMu.Unlock()
+	ch := make(chan event.GenericEvent, 64)
+	c.subs = append(c.subs, ch)
+	return ch
+}
+
+func (c *Connector) notifyRebuilt(gw *v1alpha1.ApiGateway) {
+	c.subMu.Lock()
+	defer c.subMu.Unlock()
+	for _, ch := range c.subs {
+		go func() { ch <- event.GenericEvent{Object: gw.DeepCopy()} }() // never block a reconcile
+	}
 }
 
 // ConfigError is a problem with an ApiGateway's inputs that only its owner can fix; Reason is
@@ -95,7 +119,11 @@ func (c *Connector) Connect(ctx context.Context, gw *v1alpha1.ApiGateway) (*gate
 		if err != nil {
 			return nil, err
 		}
+		previous, had := c.Registry.Get(name)
 		c.Registry.Put(conn)
+		if had && previous.Generation == gw.Generation && previous.Fingerprint != fingerprint {
+			c.notifyRebuilt(gw)
+		}
 		return conn, nil
 	})
 	if err != nil {

@@ -48,17 +48,22 @@ type simGateway struct {
 
 // newSimGateway starts a simulator with the APIG instance and DataArts cluster of seed, and
 // an ApiGateway for it (provider as given), and waits until the ApiGateway is Ready.
-func newSimGateway(provider v1alpha1.Provider, instance gatewaysim.SeedInstance, cluster *gatewaysim.SeedCluster) *simGateway {
+func newSimGateway(provider v1alpha1.Provider, instance gatewaysim.SeedInstance, cluster *gatewaysim.SeedCluster,
+	tweaks ...func(*gatewaysim.Seed)) *simGateway {
 	instance.InstanceID = simInstance
 	project := gatewaysim.SeedProject{ID: simProject, APIG: []gatewaysim.SeedInstance{instance}}
 	if cluster != nil {
 		cluster.ClusterID, cluster.Workspace = simCluster, simWorkspace
 		project.DataArts = []gatewaysim.SeedCluster{*cluster}
 	}
-	sim, err := gatewaysim.New(&gatewaysim.Seed{
+	seed := &gatewaysim.Seed{
 		Tokens: []string{simToken}, AccessKeys: []gatewaysim.SeedAccessKey{{AccessKey: simAK, SecretKey: simSK}},
 		Projects: []gatewaysim.SeedProject{project},
-	}, gatewaysim.Options{})
+	}
+	for _, tweak := range tweaks {
+		tweak(seed)
+	}
+	sim, err := gatewaysim.New(seed, gatewaysim.Options{})
 	Expect(err).NotTo(HaveOccurred())
 	srv := httptest.NewServer(sim)
 	DeferCleanup(srv.Close)
