@@ -97,12 +97,10 @@ func (r *ApiExportReconciler) Reconcile(ctx context.Context, req ctrl.Request) (
 	if !exp.DeletionTimestamp.IsZero() {
 		return ctrl.Result{}, r.reconcileDelete(ctx, s)
 	}
-	if !controllerutil.ContainsFinalizer(exp, v1alpha1.Finalizer) {
-		controllerutil.AddFinalizer(exp, v1alpha1.Finalizer)
-		if err := r.Patch(ctx, exp, client.MergeFrom(s.before)); err != nil {
-			return ctrl.Result{}, fmt.Errorf("add finalizer: %w", err)
-		}
-		s.before = exp.DeepCopy()
+	before, err := ensureFinalizer(ctx, r.Client, exp, s.before)
+	s.before = before.(*v1alpha1.ApiExport)
+	if err != nil {
+		return ctrl.Result{}, err
 	}
 	return ctrl.Result{}, r.reconcileNormal(ctx, s)
 }
@@ -438,17 +436,7 @@ func (r *ApiExportReconciler) finish(ctx context.Context, s *expScope, err error
 			err = fmt.Errorf("patch status: %w", perr)
 		}
 	}
-	if err == nil {
-		return ctrl.Result{RequeueAfter: s.requeue}, nil
-	}
-	switch class, delay := classifyPass(err); class {
-	case gateway.Terminal:
-		return ctrl.Result{}, nil
-	case gateway.Waiting:
-		return ctrl.Result{RequeueAfter: delay}, nil
-	default:
-		return ctrl.Result{}, err
-	}
+	return passResult(err, s.requeue)
 }
 
 // SetupWithManager registers the controller: ApiExports, their targets (metadata only), the

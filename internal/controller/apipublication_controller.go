@@ -112,12 +112,10 @@ func (r *ApiPublicationReconciler) Reconcile(ctx context.Context, req ctrl.Reque
 		s.suspended = true
 		return ctrl.Result{}, nil
 	}
-	if !controllerutil.ContainsFinalizer(pub, v1alpha1.Finalizer) {
-		controllerutil.AddFinalizer(pub, v1alpha1.Finalizer)
-		if err := r.Patch(ctx, pub, client.MergeFrom(s.before)); err != nil {
-			return ctrl.Result{}, fmt.Errorf("add finalizer: %w", err)
-		}
-		s.before = pub.DeepCopy()
+	before, err := ensureFinalizer(ctx, r.Client, pub, s.before)
+	s.before = before.(*v1alpha1.ApiPublication)
+	if err != nil {
+		return ctrl.Result{}, err
 	}
 	return ctrl.Result{}, r.reconcileNormal(ctx, s)
 }
@@ -698,14 +696,20 @@ func (r *ApiPublicationReconciler) finish(ctx context.Context, s *pubScope, err 
 			}
 		}
 	}
-	switch {
-	case s.suspended:
+	if s.suspended {
 		return ctrl.Result{}, nil
-	case err == nil:
-		return ctrl.Result{RequeueAfter: s.requeue}, nil
 	}
-	class, delay := classifyPass(err)
-	switch class {
+	return passResult(err, s.requeue)
+}
+
+// passResult is the one handling path of each error class, shared by the controllers:
+// success comes back after requeue; a terminal error waits for a change; a waiting error comes
+// back after its delay; a transient one is returned for the workqueue's backoff.
+func passResult(err error, requeue time.Duration) (ctrl.Result, error) {
+	if err == nil {
+		return ctrl.Result{RequeueAfter: requeue}, nil
+	}
+	switch class, delay := classifyPass(err); class {
 	case gateway.Terminal:
 		return ctrl.Result{}, nil
 	case gateway.Waiting:
@@ -713,6 +717,19 @@ func (r *ApiPublicationReconciler) finish(ctx context.Context, s *pubScope, err 
 	default:
 		return ctrl.Result{}, err
 	}
+}
+
+// ensureFinalizer adds the finalizer before any gateway call, so that no API is published
+// that a deletion would not take offline. It returns the object as patched, the new "before".
+func ensureFinalizer(ctx context.Context, c client.Client, obj client.Object, before client.Object) (client.Object, error) {
+	if controllerutil.ContainsFinalizer(obj, v1alpha1.Finalizer) {
+		return before, nil
+	}
+	controllerutil.AddFinalizer(obj, v1alpha1.Finalizer)
+	if err := c.Patch(ctx, obj, client.MergeFrom(before)); err != nil {
+		return before, fmt.Errorf("add finalizer: %w", err)
+	}
+	return obj.DeepCopyObject().(client.Object), nil
 }
 
 func classifyPass(err error) (gateway.Class, time.Duration) {
