@@ -50,6 +50,9 @@ import (
 
 const (
 	indexExportGateway = "spec.gatewayRef.name"
+	// indexExportTarget is "<kind>/<name>" of the target, so that any change to the object with
+	// that name (ours, or one in the way that is then removed) brings the export back.
+	indexExportTarget = "spec.target"
 	// contentAnnotation on the target records the SHA-256 of the document it holds.
 	contentAnnotation = "publishing.apig-operator.dev/content-sha256"
 	// compressAbove is the document size above which it is stored gzip-compressed.
@@ -446,12 +449,19 @@ func (r *ApiExportReconciler) SetupWithManager(mgr ctrl.Manager) error {
 		func(o client.Object) []string { return []string{o.(*v1alpha1.ApiExport).Spec.GatewayRef.Name} }); err != nil {
 		return err
 	}
-	owner := handler.EnqueueRequestForOwner(mgr.GetScheme(), mgr.GetRESTMapper(), &v1alpha1.ApiExport{}, handler.OnlyControllerOwner())
+	if err := mgr.GetFieldIndexer().IndexField(context.Background(), &v1alpha1.ApiExport{}, indexExportTarget,
+		func(o client.Object) []string {
+			exp := o.(*v1alpha1.ApiExport)
+			obj, key := newTarget(exp)
+			return []string{kindOf(obj) + "/" + key.Name}
+		}); err != nil {
+		return err
+	}
 	return ctrl.NewControllerManagedBy(mgr).
 		Named("apiexport").
 		For(&v1alpha1.ApiExport{}, builder.WithPredicates(predicate.Or(specOrRequestChanged(), deletionStarted()))).
-		WatchesMetadata(&corev1.ConfigMap{}, owner).
-		WatchesMetadata(&corev1.Secret{}, owner).
+		WatchesMetadata(&corev1.ConfigMap{}, handler.EnqueueRequestsFromMapFunc(r.exportsTargeting(kindConfigMap))).
+		WatchesMetadata(&corev1.Secret{}, handler.EnqueueRequestsFromMapFunc(r.exportsTargeting(kindSecret))).
 		Watches(&v1alpha1.ApiPublication{}, handler.EnqueueRequestsFromMapFunc(r.exportsOnGateway(func(o client.Object) string {
 			return o.(*v1alpha1.ApiPublication).Spec.GatewayRef.Name
 		})), builder.WithPredicates(publishedChanged())).
@@ -459,6 +469,30 @@ func (r *ApiExportReconciler) SetupWithManager(mgr ctrl.Manager) error {
 			builder.WithPredicates(predicate.Or(predicate.GenerationChangedPredicate{}, readyChanged()))).
 		WatchesRawSource(source.Channel(r.Connector.Rebuilt(), handler.EnqueueRequestsFromMapFunc(r.exportsOnGateway(client.Object.GetName)))).
 		Complete(r)
+}
+
+func kindOf(obj client.Object) string {
+	if _, ok := obj.(*corev1.Secret); ok {
+		return kindSecret
+	}
+	return kindConfigMap
+}
+
+// exportsTargeting maps a ConfigMap or Secret to the ApiExports whose target has its name.
+func (r *ApiExportReconciler) exportsTargeting(kind string) handler.MapFunc {
+	return func(ctx context.Context, o client.Object) []reconcile.Request {
+		list := &v1alpha1.ApiExportList{}
+		if err := r.List(ctx, list, client.InNamespace(o.GetNamespace()),
+			client.MatchingFields{indexExportTarget: kind + "/" + o.GetName()}); err != nil {
+			ctrl.LoggerFrom(ctx).Error(err, "Listing the ApiExports of a target", "kind", kind, "name", o.GetName())
+			return nil
+		}
+		reqs := make([]reconcile.Request, 0, len(list.Items))
+		for _, e := range list.Items {
+			reqs = append(reqs, reconcile.Request{NamespacedName: types.NamespacedName{Namespace: e.Namespace, Name: e.Name}})
+		}
+		return reqs
+	}
 }
 
 // exportsOnGateway maps an object to the ApiExports in its namespace on the gateway it names.

@@ -195,6 +195,11 @@ var _ = Describe("ApiExport", func() {
 		cm := &corev1.ConfigMap{}
 		Expect(k8sClient.Get(ctx, client.ObjectKey{Namespace: g.ns, Name: "taken"}, cm)).To(Succeed())
 		Expect(cm.Data).To(Equal(map[string]string{"mine": "keep"}))
+
+		By("removing the ConfigMap in the way, which brings the export back")
+		Expect(k8sClient.Delete(ctx, cm)).To(Succeed())
+		exportReady(exp, metav1.ConditionTrue, v1alpha1.ReasonSucceeded)
+		Expect(operations3(document(g.ns, "taken", "openapi.json"))).To(ConsistOf("get_user", "list_orders"))
 	})
 })
 

@@ -19,6 +19,7 @@ package apig
 import (
 	"context"
 	"crypto/tls"
+	"encoding/json"
 	"encoding/pem"
 	"errors"
 	"fmt"
@@ -28,7 +29,10 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+
 	"time"
+
+	"github.com/huaweicloud/huaweicloud-sdk-go-v3/services/apig/v2/model"
 
 	"github.com/apig-operator/apig-operator/internal/gateway"
 	"github.com/apig-operator/apig-operator/internal/gatewaysim"
@@ -295,5 +299,40 @@ func TestPublishRefusesOversizedBatch(t *testing.T) {
 	}
 	if n := calls(sim, "BatchPublishOrOfflineApiV2"); n != 0 {
 		t.Errorf("%d batch calls; want none", n)
+	}
+}
+
+func TestPublishedToleratesAnUnreadableRecord(t *testing.T) {
+	id, env, updated := "5f918d104dc84480a75166ba99efff21", "DEFAULT_ENVIRONMENT_RELEASE_ID", "2026-11-01T10:00:00Z"
+	cases := []struct {
+		name      string
+		runEnvs   string
+		publishID string
+		times     string
+		wantLive  bool
+		wantErr   bool
+		wantID    string
+	}{
+		{"aligned", env + "|TESTENV", "p1|p2", "2026-11-02T10:00:00Z|2026-11-03T10:00:00Z", true, false, "p1"},
+		{"not in the environment", "TESTENV", "p2", "2026-11-03T10:00:00Z", false, false, ""},
+		{"misaligned lists: live, with the definition time", "TESTENV|" + env, "p2", "2026-11-03T10:00:00Z", true, true, ""},
+		{"unreadable time: live, with the definition time", env, "p1", "yesterday", true, true, "p1"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			var info model.ApiInfoPerPage
+			doc := fmt.Sprintf(`{"id":%q,"run_env_id":%q,"publish_id":%q,"publish_time":%q,"update_time":%q}`,
+				id, tc.runEnvs, tc.publishID, tc.times, updated)
+			if err := json.Unmarshal([]byte(doc), &info); err != nil {
+				t.Fatal(err)
+			}
+			pub, live, err := published(info, env)
+			if live != tc.wantLive || (err != nil) != tc.wantErr || pub.PublishID != tc.wantID {
+				t.Fatalf("published = %+v, %v, %v", pub, live, err)
+			}
+			if tc.wantErr && pub.PublishTime.IsZero() {
+				t.Error("an unreadable record must not read as published at the zero time")
+			}
+		})
 	}
 }

@@ -278,20 +278,18 @@ func (c *Client) Observe(ctx context.Context, envID string) (*gateway.Snapshot, 
 	}
 	snap := &gateway.Snapshot{EnvID: envID, Taken: taken, APIs: make(map[string]gateway.Published, len(infos))}
 	for _, info := range infos {
-		pub, live, err := published(info, envID)
-		if err != nil {
-			return nil, &gateway.Error{Op: op, Err: err}
-		}
-		if live {
+		// An API whose publish record is unreadable is still live: it is kept with what could be
+		// read, rather than failing the view of the whole environment for every object on it.
+		if pub, live, _ := published(info, envID); live {
 			snap.APIs[pub.API.ID] = pub
 		}
 	}
 	return snap, nil
 }
 
-// published reads the publication of an API in envID. An unreadable one is an error rather
-// than a zero publish time, which would read as "older than the definition" and publish the
-// API again on every pass.
+// published reads the publication of an API in envID. When the record is unreadable it says
+// why, and returns the API as live with its definition time as the publish time: a zero time
+// would read as "older than the definition" and publish the API again on every pass.
 func published(info model.ApiInfoPerPage, envID string) (gateway.Published, bool, error) {
 	envs := splitPipes(val(info.RunEnvId))
 	i := slices.Index(envs, envID)
@@ -300,14 +298,16 @@ func published(info model.ApiInfoPerPage, envID string) (gateway.Published, bool
 	}
 	api := apiFromInfo(info)
 	publishIDs, times := splitPipes(val(info.PublishId)), splitPipes(val(info.PublishTime))
+	fallback := gateway.Published{API: api, PublishTime: api.UpdateTime}
 	if i >= len(publishIDs) || i >= len(times) {
-		return gateway.Published{}, false, fmt.Errorf(
+		return fallback, true, fmt.Errorf(
 			"API %s: run_env_id lists %d environments, but publish_id %d and publish_time %d",
 			api.ID, len(envs), len(publishIDs), len(times))
 	}
 	at, err := parseTime(times[i])
 	if err != nil {
-		return gateway.Published{}, false, fmt.Errorf("API %s: publish_time: %w", api.ID, err)
+		fallback.PublishID = publishIDs[i]
+		return fallback, true, fmt.Errorf("API %s: publish_time: %w", api.ID, err)
 	}
 	return gateway.Published{API: api, PublishID: publishIDs[i], PublishTime: at}, true, nil
 }
