@@ -59,6 +59,7 @@ func main() {
 		kubeAPIBurst   int
 		watchNamespace string
 		batchWindow    time.Duration
+		batchSpacing   time.Duration
 		batchMaxSize   int
 		gatewayTimeout time.Duration
 		concurrency    int
@@ -81,6 +82,9 @@ func main() {
 		"Only watch this namespace; default: all namespaces.")
 	flag.DurationVar(&batchWindow, "batch-window", 100*time.Millisecond,
 		"How long publish and offline requests for the same gateway environment wait to be merged into one batch call.")
+	flag.DurationVar(&batchSpacing, "batch-spacing", 10*time.Second,
+		"Least time between two batch calls for the same environment: during a rollout the gateway sees one large call "+
+			"per spacing instead of many small ones; a lone change still goes out after --batch-window.")
 	flag.IntVar(&batchMaxSize, "batch-max-size", 1000,
 		"Most APIs per batch call (the gateway's limit is 1000); 1 makes one call per API.")
 	flag.DurationVar(&gatewayTimeout, "gateway-timeout", 30*time.Second, "Timeout of each call to a gateway.")
@@ -133,7 +137,7 @@ func main() {
 	ctrlmetrics.Registry.MustRegister(gatewayMetrics.Collectors()...)
 	connector := &controller.Connector{
 		Reader: mgr.GetAPIReader(), Registry: gateway.NewRegistry(), Metrics: gatewayMetrics,
-		BatchWindow: batchWindow, BatchMaxSize: batchMaxSize, Timeout: gatewayTimeout,
+		BatchWindow: batchWindow, BatchSpacing: batchSpacing, BatchMaxSize: batchMaxSize, Timeout: gatewayTimeout,
 	}
 	if err := (&controller.ApiGatewayReconciler{
 		Client: mgr.GetClient(), Connector: connector, Recorder: mgr.GetEventRecorder("apig-operator"),

@@ -63,6 +63,8 @@ type ApiPublicationReconciler struct {
 	Concurrency int
 	// Now is the clock for DataArts schedules; default time.Now.
 	Now func() time.Time
+
+	inflight *inflight
 }
 
 // pubScope carries one pass over one ApiPublication: the object, its copy from before, and
@@ -81,6 +83,9 @@ type pubScope struct {
 	apis []v1alpha1.ApiPublicationApiStatus
 	// requeue is when to look again after a pass that reached the gateway.
 	requeue time.Duration
+	// handedOff: the pass handed publish or offline calls to the batcher; the landing call
+	// brings the object back, and status is written then, from the gateway's answer.
+	handedOff bool
 }
 
 // passError is a failure of a whole pass that is not the gateway's: a missing ApiGateway, an
@@ -193,6 +198,14 @@ func (r *ApiPublicationReconciler) reconcileAPIG(ctx context.Context, s *pubScop
 		return err
 	}
 	s.envID = envID
+	answer, busy := r.inflight.take(pub.UID)
+	switch {
+	case busy:
+		s.handedOff = true // calls of the previous pass are still in flight
+		return nil
+	case answer != nil && answer.err != nil:
+		return answer.err
+	}
 	snap, err := conn.Publisher.Observe(ctx, envID)
 	if err != nil {
 		return err
@@ -226,8 +239,8 @@ func (r *ApiPublicationReconciler) reconcileAPIG(ctx context.Context, s *pubScop
 	}
 
 	plan := planAPIG(pub.Spec, targets, obs)
-	done, err := r.actAPIG(ctx, s, plan)
-	if err != nil {
+	done, err := r.actAPIG(ctx, s, plan, answer)
+	if err != nil || s.handedOff {
 		return err
 	}
 	s.apis = apigStatus(pub, targets, obs, plan, done)
@@ -341,32 +354,24 @@ type apigDone struct {
 	offline  map[string]bool
 }
 
-func (r *ApiPublicationReconciler) actAPIG(ctx context.Context, s *pubScope, plan apigPlan) (apigDone, error) {
+// actAPIG switches pinned versions, and hands publish and offline calls to the batcher
+// unless the previous pass's answer says the gateway just refused them.
+func (r *ApiPublicationReconciler) actAPIG(ctx context.Context, s *pubScope, plan apigPlan, answer *batchAnswer) (apigDone, error) {
 	log := ctrl.LoggerFrom(ctx)
 	pub, conn := s.pub, s.conn
 	done := apigDone{outcomes: map[string]gateway.Outcome{}, offline: map[string]bool{}}
-	if len(plan.Publish) > 0 {
-		log.Info("Publishing APIs", "environment", pub.Spec.Environment, "count", len(plan.Publish))
-		res, err := conn.Publisher.Publish(ctx, s.envID, plan.Publish, pub.Spec.Remark)
-		if err != nil {
-			return done, err
-		}
-		r.collect(done.outcomes, res)
-		r.event(pub, "Published", "Published %s in %s", succeeded(res), pub.Spec.Environment)
-	}
-	if len(plan.Offline) > 0 {
-		log.Info("Taking APIs offline", "environment", pub.Spec.Environment, "count", len(plan.Offline))
-		res, err := conn.Publisher.Offline(ctx, s.envID, plan.Offline)
-		if err != nil {
-			return done, err
-		}
-		r.collect(done.outcomes, res)
-		for id, o := range res {
+	if answer != nil {
+		r.collect(done.outcomes, answer.publish)
+		r.collect(done.outcomes, answer.offline)
+		for id, o := range answer.offline {
 			if o.Err == nil {
 				done.offline[id] = true
 			}
 		}
-		r.event(pub, "TakenOffline", "Took %s offline in %s", succeeded(res), pub.Spec.Environment)
+		// What the gateway refused a moment ago is reported, and tried again after a while.
+		refused := func(id string) bool { o, ok := done.outcomes[id]; return ok && o.Err != nil }
+		plan.Publish = slices.DeleteFunc(plan.Publish, refused)
+		plan.Offline = slices.DeleteFunc(plan.Offline, refused)
 	}
 	for _, id := range sortedKeys(plan.Switch) {
 		version := plan.Switch[id]
@@ -381,6 +386,20 @@ func (r *ApiPublicationReconciler) actAPIG(ctx context.Context, s *pubScope, pla
 		}
 		done.outcomes[id] = out
 		r.event(pub, "VersionSwitched", "Switched API %s to version %s in %s", id, version, pub.Spec.Environment)
+	}
+	if len(plan.Publish) > 0 || len(plan.Offline) > 0 {
+		log.Info("Publishing and taking APIs offline", "environment", pub.Spec.Environment,
+			"publish", len(plan.Publish), "offline", len(plan.Offline))
+		env := pub.Spec.Environment
+		r.inflight.start(ctx, pub, conn.Publisher, s.envID, pub.Spec.Remark, plan.Publish, plan.Offline, func(a *batchAnswer) {
+			if len(a.publish) > 0 {
+				r.event(pub, "Published", "Published %s in %s", succeeded(a.publish), env)
+			}
+			if len(a.offline) > 0 {
+				r.event(pub, "TakenOffline", "Took %s offline in %s", succeeded(a.offline), env)
+			}
+		})
+		s.handedOff = true
 	}
 	if len(plan.Drift) > 0 {
 		if r.Connector.Metrics != nil {
@@ -685,7 +704,11 @@ func deletionBlocked(err error) error {
 // error into the result: each error class has one handling path.
 func (r *ApiPublicationReconciler) finish(ctx context.Context, s *pubScope, err error) (ctrl.Result, error) {
 	if s.released {
+		r.inflight.forget(s.pub.UID)
 		return ctrl.Result{}, nil
+	}
+	if s.handedOff && err == nil {
+		return ctrl.Result{}, nil // the landing batch call brings the object back
 	}
 	summarizePublication(s, err)
 	r.recordStall(s)
@@ -770,12 +793,14 @@ func (r *ApiPublicationReconciler) SetupWithManager(mgr ctrl.Manager) error {
 	if concurrency <= 0 {
 		concurrency = 10
 	}
+	r.inflight = newInflight()
 	return ctrl.NewControllerManagedBy(mgr).
 		Named("apipublication").
 		For(&v1alpha1.ApiPublication{}, builder.WithPredicates(predicate.Or(specOrRequestChanged(), deletionStarted()))).
 		Watches(&v1alpha1.ApiGateway{}, handler.EnqueueRequestsFromMapFunc(r.publicationsOf),
 			builder.WithPredicates(predicate.Or(predicate.GenerationChangedPredicate{}, readyChanged()))).
 		WatchesRawSource(source.Channel(r.Connector.Rebuilt(), handler.EnqueueRequestsFromMapFunc(r.publicationsOf))).
+		WatchesRawSource(source.Channel(r.inflight.events, &handler.EnqueueRequestForObject{})).
 		WithOptions(controller.Options{MaxConcurrentReconciles: concurrency}).
 		Complete(r)
 }

@@ -60,6 +60,7 @@ type Connector struct {
 	Registry     *gateway.Registry
 	Metrics      *gateway.Metrics
 	BatchWindow  time.Duration
+	BatchSpacing time.Duration
 	BatchMaxSize int
 	// Timeout bounds each gateway call.
 	Timeout time.Duration
@@ -174,7 +175,7 @@ func (c *Connector) build(gw *v1alpha1.ApiGateway, name, fingerprint string, cre
 		}
 		// The batch calls go through the cache, so a snapshot is invalidated when a batch call
 		// actually lands, not when one of its callers stops waiting.
-		conn.Publisher = batch.Wrap(observe.New(raw, conn.ObserveInterval), c.BatchWindow, c.BatchMaxSize)
+		conn.Publisher = batch.Wrap(observe.New(raw, conn.ObserveInterval), c.BatchWindow, c.BatchSpacing, c.BatchMaxSize)
 	}
 	return conn, nil
 }

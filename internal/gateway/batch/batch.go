@@ -32,6 +32,7 @@ const callTimeout = 2 * time.Minute
 type Coalescer struct {
 	inner   gateway.Publisher
 	window  time.Duration
+	spacing time.Duration
 	maxSize int
 
 	mu      sync.Mutex
@@ -39,6 +40,8 @@ type Coalescer struct {
 	// inFlight allows one call per key at a time. A batch waiting for its turn stays open,
 	// so under a slow or rate-limited gateway batches grow instead of queueing up small.
 	inFlight map[key]chan struct{}
+	// lastSent is when each key's last call started.
+	lastSent map[key]time.Time
 }
 
 type key struct {
@@ -59,10 +62,13 @@ type batch struct {
 }
 
 // New returns a coalescer calling inner's Publish and Offline. window is how long a batch
-// waits for more requests; maxSize caps its APIs (the gateway's limit is 1000).
-func New(inner gateway.Publisher, window time.Duration, maxSize int) *Coalescer {
-	return &Coalescer{inner: inner, window: window, maxSize: min(max(1, maxSize), 1000),
-		pending: map[key]*batch{}, inFlight: map[key]chan struct{}{}}
+// waits for more requests; spacing is the least time between two calls of the same
+// (environment, action, remark): a lone change goes out after window, but during a rollout a
+// rate-limited gateway sees one large call per spacing instead of many small ones; maxSize caps
+// a call's APIs (the gateway's limit is 1000).
+func New(inner gateway.Publisher, window, spacing time.Duration, maxSize int) *Coalescer {
+	return &Coalescer{inner: inner, window: window, spacing: spacing, maxSize: min(max(1, maxSize), 1000),
+		pending: map[key]*batch{}, inFlight: map[key]chan struct{}{}, lastSent: map[key]time.Time{}}
 }
 
 // Publish publishes the APIs in the environment through the next batch call(s).
@@ -124,10 +130,18 @@ func (c *Coalescer) do(ctx context.Context, k key, ids []string) (gateway.BatchR
 	return result, nil
 }
 
-// flush sends a batch whose window ended, unless it was already closed because it filled up.
+// flush sends a batch whose window ended, unless it was already closed because it filled up,
+// or the key's previous call was less than spacing ago: then it keeps collecting until then.
 func (c *Coalescer) flush(k key, b *batch) {
 	c.mu.Lock()
 	open := c.pending[k] == b
+	if open {
+		if wait := c.spacing - time.Since(c.lastSent[k]); wait > 0 {
+			b.timer.Reset(wait)
+			c.mu.Unlock()
+			return
+		}
+	}
 	c.mu.Unlock()
 	if open {
 		c.sendInTurn(k, b, true)
@@ -146,15 +160,16 @@ func (c *Coalescer) sendInTurn(k key, b *batch, open bool) {
 	c.mu.Unlock()
 	turn <- struct{}{}
 	defer func() { <-turn }()
+	c.mu.Lock()
 	if open {
-		c.mu.Lock()
 		if c.pending[k] != b { // it filled up meanwhile and was sent as full
 			c.mu.Unlock()
 			return
 		}
 		delete(c.pending, k)
-		c.mu.Unlock()
 	}
+	c.lastSent[k] = time.Now()
+	c.mu.Unlock()
 	c.send(k, b)
 }
 
@@ -176,9 +191,9 @@ type Publisher struct {
 	coalescer *Coalescer
 }
 
-// Wrap returns inner with Publish and Offline coalesced.
-func Wrap(inner gateway.Publisher, window time.Duration, maxSize int) *Publisher {
-	return &Publisher{Publisher: inner, coalescer: New(inner, window, maxSize)}
+// Wrap returns inner with Publish and Offline coalesced (see New).
+func Wrap(inner gateway.Publisher, window, spacing time.Duration, maxSize int) *Publisher {
+	return &Publisher{Publisher: inner, coalescer: New(inner, window, spacing, maxSize)}
 }
 
 // Publish publishes through the next batch call(s).

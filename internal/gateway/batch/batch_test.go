@@ -44,7 +44,7 @@ func TestConcurrentRequestsShareCalls(t *testing.T) {
 			fake := &gatewaytest.Publisher{}
 			fake.SetDelay(10 * time.Millisecond)
 			// A window long enough for every caller to arrive, even under the race detector.
-			c := New(fake, 500*time.Millisecond, tc.maxSize)
+			c := New(fake, 500*time.Millisecond, 0, tc.maxSize)
 			var wg sync.WaitGroup
 			errs := make(chan error, tc.callers)
 			for i := range tc.callers {
@@ -84,7 +84,7 @@ func TestConcurrentRequestsShareCalls(t *testing.T) {
 
 func TestKeysAreNotMixed(t *testing.T) {
 	fake := &gatewaytest.Publisher{}
-	c := New(fake, 50*time.Millisecond, 1000)
+	c := New(fake, 50*time.Millisecond, 0, 1000)
 	var wg sync.WaitGroup
 	wg.Go(func() { _, _ = c.Publish(context.Background(), "RELEASE", []string{"a"}, "one") })
 	wg.Go(func() { _, _ = c.Publish(context.Background(), "RELEASE", []string{"b"}, "two") })
@@ -101,7 +101,7 @@ func TestKeysAreNotMixed(t *testing.T) {
 
 func TestDuplicateIDsAreSentOnce(t *testing.T) {
 	fake := &gatewaytest.Publisher{}
-	c := New(fake, 20*time.Millisecond, 1000)
+	c := New(fake, 20*time.Millisecond, 0, 1000)
 	res, err := c.Publish(context.Background(), "RELEASE", []string{"a", "a", "b"}, "")
 	if err != nil || len(res) != 2 {
 		t.Fatalf("%v %v", res, err)
@@ -114,7 +114,7 @@ func TestDuplicateIDsAreSentOnce(t *testing.T) {
 func TestWholeCallFailureReachesEveryCaller(t *testing.T) {
 	boom := errors.New("HTTP 500")
 	fake := &gatewaytest.Publisher{Err: boom}
-	c := New(fake, 20*time.Millisecond, 1000)
+	c := New(fake, 20*time.Millisecond, 0, 1000)
 	var wg sync.WaitGroup
 	for i := range 5 {
 		wg.Go(func() {
@@ -132,10 +132,37 @@ func TestWholeCallFailureReachesEveryCaller(t *testing.T) {
 func TestCallerCancellation(t *testing.T) {
 	fake := &gatewaytest.Publisher{}
 	fake.SetDelay(time.Second)
-	c := New(fake, time.Millisecond, 1000)
+	c := New(fake, time.Millisecond, 0, 1000)
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
 	defer cancel()
 	if _, err := c.Publish(ctx, "RELEASE", []string{"a"}, ""); !errors.Is(err, context.DeadlineExceeded) {
 		t.Errorf("err %v", err)
+	}
+}
+
+func TestSpacingGathersARolloutIntoFewCalls(t *testing.T) {
+	fake := &gatewaytest.Publisher{}
+	c := New(fake, 10*time.Millisecond, 500*time.Millisecond, 1000)
+	ctx := context.Background()
+	if _, err := c.Publish(ctx, "RELEASE", []string{"first"}, ""); err != nil {
+		t.Fatal(err)
+	}
+	// Two more requests, further apart than the window but within the spacing of the first
+	// call: without spacing they would be two calls.
+	var wg sync.WaitGroup
+	wg.Go(func() { _, _ = c.Publish(ctx, "RELEASE", []string{"second"}, "") })
+	time.Sleep(50 * time.Millisecond) // the arrival pattern under test, not a wait for state
+	wg.Go(func() { _, _ = c.Publish(ctx, "RELEASE", []string{"third"}, "") })
+	wg.Wait()
+	calls := fake.Calls("Publish")
+	if len(calls) != 2 || len(calls[1].APIIDs) != 2 {
+		t.Fatalf("calls %+v, want the first alone and the next two together", calls)
+	}
+	// Another environment is not held back by this one's spacing.
+	if _, err := c.Publish(ctx, "TEST", []string{"other"}, ""); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(fake.Calls("Publish")); n != 3 {
+		t.Errorf("%d calls", n)
 	}
 }

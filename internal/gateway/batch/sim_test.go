@@ -61,7 +61,7 @@ func TestConcurrentPublishesReachTheGatewayAsBatches(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	pub := batch.Wrap(raw, 100*time.Millisecond, 1000)
+	pub := batch.Wrap(raw, 100*time.Millisecond, 0, 1000)
 
 	var wg sync.WaitGroup
 	results := make([]gateway.BatchResult, n)
