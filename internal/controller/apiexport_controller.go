@@ -74,7 +74,7 @@ type ApiExportReconciler struct {
 	// PollFor bounds how long one pass polls an export task before coming back; default 10s.
 	PollFor time.Duration
 	// Now is the clock; default time.Now.
-	Now func() time.Time
+	Now clock
 }
 
 type expScope struct {
@@ -106,13 +106,6 @@ func (r *ApiExportReconciler) Reconcile(ctx context.Context, req ctrl.Request) (
 		return ctrl.Result{}, err
 	}
 	return ctrl.Result{}, r.reconcileNormal(ctx, s)
-}
-
-func (r *ApiExportReconciler) now() time.Time {
-	if r.Now != nil {
-		return r.Now()
-	}
-	return time.Now()
 }
 
 func (r *ApiExportReconciler) reconcileNormal(ctx context.Context, s *expScope) error {
@@ -152,7 +145,7 @@ func (r *ApiExportReconciler) reconcileNormal(ctx context.Context, s *expScope) 
 	src := exportSourceOf(exp.Spec, groupAPIs, subset, snap)
 
 	if exp.Status.TaskID == "" {
-		due, why := exportDue(exp, src, r.now())
+		due, why := exportDue(exp, src, r.Now.now())
 		if !due {
 			intact, err := r.targetIntact(ctx, exp)
 			if err != nil {
@@ -161,7 +154,7 @@ func (r *ApiExportReconciler) reconcileNormal(ctx context.Context, s *expScope) 
 			due, why = !intact, "the target is missing or was changed"
 		}
 		if !due {
-			s.requeue = min(jitter(conn.ObserveInterval), exportInterval(exp)-r.now().Sub(exp.Status.LastExportTime.Time))
+			s.requeue = min(jitter(conn.ObserveInterval), exportInterval(exp)-r.Now.now().Sub(exp.Status.LastExportTime.Time))
 			return nil
 		}
 		s.due = true
@@ -280,7 +273,7 @@ func (r *ApiExportReconciler) store(ctx context.Context, s *expScope, task gatew
 	if err != nil {
 		return err
 	}
-	now := metav1.NewTime(r.now())
+	now := metav1.NewTime(r.Now.now())
 	exp.Status.LastExportTime = &now
 	exp.Status.ContentSHA256, exp.Status.Size = digest, int64(len(task.Content))
 	exp.Status.APICount, exp.Status.SourceDigest = int32(len(src.APIIDs)), src.Digest
@@ -481,34 +474,14 @@ func kindOf(obj client.Object) string {
 // exportsTargeting maps a ConfigMap or Secret to the ApiExports whose target has its name.
 func (r *ApiExportReconciler) exportsTargeting(kind string) handler.MapFunc {
 	return func(ctx context.Context, o client.Object) []reconcile.Request {
-		list := &v1alpha1.ApiExportList{}
-		if err := r.List(ctx, list, client.InNamespace(o.GetNamespace()),
-			client.MatchingFields{indexExportTarget: kind + "/" + o.GetName()}); err != nil {
-			ctrl.LoggerFrom(ctx).Error(err, "Listing the ApiExports of a target", "kind", kind, "name", o.GetName())
-			return nil
-		}
-		reqs := make([]reconcile.Request, 0, len(list.Items))
-		for _, e := range list.Items {
-			reqs = append(reqs, reconcile.Request{NamespacedName: types.NamespacedName{Namespace: e.Namespace, Name: e.Name}})
-		}
-		return reqs
+		return requestsByIndex(ctx, r.Client, &v1alpha1.ApiExportList{}, o.GetNamespace(), indexExportTarget, kind+"/"+o.GetName())
 	}
 }
 
 // exportsOnGateway maps an object to the ApiExports in its namespace on the gateway it names.
 func (r *ApiExportReconciler) exportsOnGateway(gatewayOf func(client.Object) string) handler.MapFunc {
 	return func(ctx context.Context, o client.Object) []reconcile.Request {
-		list := &v1alpha1.ApiExportList{}
-		if err := r.List(ctx, list, client.InNamespace(o.GetNamespace()),
-			client.MatchingFields{indexExportGateway: gatewayOf(o)}); err != nil {
-			ctrl.LoggerFrom(ctx).Error(err, "Listing the ApiExports of a gateway", "gateway", gatewayOf(o))
-			return nil
-		}
-		reqs := make([]reconcile.Request, 0, len(list.Items))
-		for _, e := range list.Items {
-			reqs = append(reqs, reconcile.Request{NamespacedName: types.NamespacedName{Namespace: e.Namespace, Name: e.Name}})
-		}
-		return reqs
+		return requestsByIndex(ctx, r.Client, &v1alpha1.ApiExportList{}, o.GetNamespace(), indexExportGateway, gatewayOf(o))
 	}
 }
 

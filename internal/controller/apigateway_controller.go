@@ -23,7 +23,6 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
-	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/tools/events"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
@@ -165,21 +164,11 @@ func caBundleKey(o client.Object) []string {
 // gatewaysUsing maps a Secret or ConfigMap to the ApiGateways in its namespace that use it.
 func (r *ApiGatewayReconciler) gatewaysUsing(kind string) handler.MapFunc {
 	return func(ctx context.Context, o client.Object) []reconcile.Request {
-		var reqs []reconcile.Request
-		add := func(field, value string) {
-			list := &v1alpha1.ApiGatewayList{}
-			if err := r.List(ctx, list, client.InNamespace(o.GetNamespace()), client.MatchingFields{field: value}); err != nil {
-				ctrl.LoggerFrom(ctx).Error(err, "Listing the ApiGateways that use an object", "kind", kind, "name", o.GetName())
-				return
-			}
-			for _, gw := range list.Items {
-				reqs = append(reqs, reconcile.Request{NamespacedName: types.NamespacedName{Namespace: gw.Namespace, Name: gw.Name}})
-			}
-		}
+		reqs := requestsByIndex(ctx, r.Client, &v1alpha1.ApiGatewayList{}, o.GetNamespace(), indexGatewayCABundle, kind+"/"+o.GetName())
 		if kind == kindSecret {
-			add(indexGatewaySecret, o.GetName())
+			reqs = append(reqs, requestsByIndex(ctx, r.Client, &v1alpha1.ApiGatewayList{}, o.GetNamespace(),
+				indexGatewaySecret, o.GetName())...)
 		}
-		add(indexGatewayCABundle, kind+"/"+o.GetName())
 		return reqs
 	}
 }

@@ -29,7 +29,6 @@ import (
 	"k8s.io/apimachinery/pkg/api/equality"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/tools/events"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
@@ -62,7 +61,7 @@ type ApiPublicationReconciler struct {
 	// Concurrency is the number of objects reconciled at once; default 10.
 	Concurrency int
 	// Now is the clock for DataArts schedules; default time.Now.
-	Now func() time.Time
+	Now clock
 
 	inflight *inflight
 }
@@ -123,13 +122,6 @@ func (r *ApiPublicationReconciler) Reconcile(ctx context.Context, req ctrl.Reque
 		return ctrl.Result{}, err
 	}
 	return ctrl.Result{}, r.reconcileNormal(ctx, s)
-}
-
-func (r *ApiPublicationReconciler) now() time.Time {
-	if r.Now != nil {
-		return r.Now()
-	}
-	return time.Now()
 }
 
 // connect finds the ApiGateway and its connection.
@@ -321,6 +313,15 @@ func (r *ApiPublicationReconciler) resolveTargets(ctx context.Context, s *pubSco
 // markOwners sets Owner on each target that an older ApiPublication claims in the same
 // environment of the same gateway: the older one keeps it, so nothing flaps.
 func (r *ApiPublicationReconciler) markOwners(ctx context.Context, s *pubScope, targets []target) error {
+	return r.markClaimed(ctx, s, targets, func(other *v1alpha1.ApiPublication) bool {
+		return other.DeletionTimestamp.IsZero() && olderThan(other, s.pub)
+	})
+}
+
+// markClaimed sets Owner on each target that another ApiPublication in the same environment
+// of the same gateway claims and that counts (per counts).
+func (r *ApiPublicationReconciler) markClaimed(ctx context.Context, s *pubScope, targets []target,
+	counts func(other *v1alpha1.ApiPublication) bool) error {
 	for i, t := range targets {
 		list := &v1alpha1.ApiPublicationList{}
 		// Read-only use of the cached objects: no deep copy of each claimer's status.
@@ -328,13 +329,12 @@ func (r *ApiPublicationReconciler) markOwners(ctx context.Context, s *pubScope, 
 			client.MatchingFields{indexPublicationClaim: s.pub.Spec.GatewayRef.Name + "/" + t.ID}); err != nil {
 			return fmt.Errorf("list the ApiPublications claiming API %s: %w", t.ID, err)
 		}
-		for _, other := range list.Items {
-			if other.UID == s.pub.UID || !other.DeletionTimestamp.IsZero() ||
-				!sameEnv(s.gw, other.Spec.Environment, s.pub.Spec.Environment) || !olderThan(&other, s.pub) {
-				continue
+		for j := range list.Items {
+			other := &list.Items[j]
+			if other.UID != s.pub.UID && sameEnv(s.gw, other.Spec.Environment, s.pub.Spec.Environment) && counts(other) {
+				targets[i].Owner = other.Name
+				break
 			}
-			targets[i].Owner = other.Name
-			break
 		}
 	}
 	return nil
@@ -505,7 +505,7 @@ func (r *ApiPublicationReconciler) reconcileDataArts(ctx context.Context, s *pub
 	if err := r.markOwners(ctx, s, targets); err != nil {
 		return err
 	}
-	now := r.now()
+	now := r.Now.now()
 	var offlineAt *time.Time
 	if pub.Spec.OfflineAt != nil {
 		t := pub.Spec.OfflineAt.Time
@@ -644,7 +644,7 @@ func (r *ApiPublicationReconciler) unpublishDataArts(ctx context.Context, s *pub
 		if t.Owner != "" {
 			continue
 		}
-		err := ds.Act(ctx, t.ID, gateway.DataUnpublish, offlineTime(nil, r.now()))
+		err := ds.Act(ctx, t.ID, gateway.DataUnpublish, offlineTime(nil, r.Now.now()))
 		switch {
 		case err == nil || gateway.HasCode(err, "DLM.4018"):
 			continue
@@ -664,24 +664,12 @@ func (r *ApiPublicationReconciler) unpublishDataArts(ctx context.Context, s *pub
 	return nil
 }
 
-// markSharers sets Owner on each target another live ApiPublication also claims in the same
-// environment, whatever its age: deleting this object must not take their APIs away.
+// markSharers sets Owner on each target another live ApiPublication also declares published
+// in the same environment, whatever its age: deleting this object must not take it away.
 func (r *ApiPublicationReconciler) markSharers(ctx context.Context, s *pubScope, targets []target) error {
-	for i, t := range targets {
-		list := &v1alpha1.ApiPublicationList{}
-		if err := r.List(ctx, list, client.InNamespace(s.pub.Namespace), client.UnsafeDisableDeepCopy,
-			client.MatchingFields{indexPublicationClaim: s.pub.Spec.GatewayRef.Name + "/" + t.ID}); err != nil {
-			return err
-		}
-		for _, other := range list.Items {
-			if other.UID != s.pub.UID && other.DeletionTimestamp.IsZero() && !other.Spec.Suspend &&
-				other.Spec.State != v1alpha1.StateOffline && sameEnv(s.gw, other.Spec.Environment, s.pub.Spec.Environment) {
-				targets[i].Owner = other.Name
-				break
-			}
-		}
-	}
-	return nil
+	return r.markClaimed(ctx, s, targets, func(other *v1alpha1.ApiPublication) bool {
+		return other.DeletionTimestamp.IsZero() && !other.Spec.Suspend && other.Spec.State != v1alpha1.StateOffline
+	})
 }
 
 // deletionBlocked explains that the finalizer stays, and how to release it.
@@ -823,17 +811,7 @@ func claimKeys(o client.Object) []string {
 }
 
 func (r *ApiPublicationReconciler) publicationsOf(ctx context.Context, o client.Object) []reconcile.Request {
-	list := &v1alpha1.ApiPublicationList{}
-	err := r.List(ctx, list, client.InNamespace(o.GetNamespace()), client.MatchingFields{indexPublicationGateway: o.GetName()})
-	if err != nil {
-		ctrl.LoggerFrom(ctx).Error(err, "Listing the ApiPublications of an ApiGateway", "gateway", o.GetName())
-		return nil
-	}
-	reqs := make([]reconcile.Request, 0, len(list.Items))
-	for _, p := range list.Items {
-		reqs = append(reqs, reconcile.Request{NamespacedName: types.NamespacedName{Namespace: p.Namespace, Name: p.Name}})
-	}
-	return reqs
+	return requestsByIndex(ctx, r.Client, &v1alpha1.ApiPublicationList{}, o.GetNamespace(), indexPublicationGateway, o.GetName())
 }
 
 // deletionStarted passes the update that sets deletionTimestamp.

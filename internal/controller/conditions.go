@@ -17,11 +17,17 @@ limitations under the License.
 package controller
 
 import (
+	"context"
 	"math/rand/v2"
 	"time"
 
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/types"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	"github.com/apig-operator/apig-operator/api/v1alpha1"
 )
@@ -70,4 +76,30 @@ func applyVerdict(conds *[]metav1.Condition, generation int64, v verdict) {
 // created together do not poll together forever.
 func jitter(d time.Duration) time.Duration {
 	return d + time.Duration(rand.Int64N(int64(d)/10+1))
+}
+
+// clock is a replaceable clock; the zero value is the wall clock.
+type clock func() time.Time
+
+func (c clock) now() time.Time {
+	if c != nil {
+		return c()
+	}
+	return time.Now()
+}
+
+// requestsByIndex lists the objects of a kind in a namespace whose field index has value, as
+// reconcile requests: how a change to one object reaches the objects that refer to it.
+func requestsByIndex(ctx context.Context, c client.Reader, list client.ObjectList, namespace, field, value string) []reconcile.Request {
+	if err := c.List(ctx, list, client.InNamespace(namespace), client.MatchingFields{field: value}); err != nil {
+		ctrl.LoggerFrom(ctx).Error(err, "Listing the objects that refer to a changed object", "index", field, "value", value)
+		return nil
+	}
+	var reqs []reconcile.Request
+	_ = meta.EachListItem(list, func(o runtime.Object) error {
+		obj := o.(client.Object)
+		reqs = append(reqs, reconcile.Request{NamespacedName: types.NamespacedName{Namespace: obj.GetNamespace(), Name: obj.GetName()}})
+		return nil
+	})
+	return reqs
 }
