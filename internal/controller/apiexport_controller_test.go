@@ -114,8 +114,12 @@ var _ = Describe("ApiExport", func() {
 			WithTimeout(10 * time.Second).Should(ConsistOf("get_user", "list_orders", "create_order"))
 		GinkgoWriter.Printf("the document followed the publication in %s\n", time.Since(start))
 		Expect(g.calls("ExportApiDefinitionsAsync", "202")).To(Equal(2))
+		// The document is written before the status that describes it: wait for the status.
+		Eventually(func(g Gomega) {
+			g.Expect(k8sClient.Get(ctx, client.ObjectKeyFromObject(exp), exp)).To(Succeed())
+			g.Expect(exp.Status.APICount).To(Equal(int32(3)))
+		}).WithTimeout(10 * time.Second).Should(Succeed())
 		exportReady(exp, metav1.ConditionTrue, v1alpha1.ReasonSucceeded)
-		Expect(exp.Status.APICount).To(Equal(int32(3)))
 
 		By("deleting the ApiExport, which deletes the ConfigMap")
 		Expect(k8sClient.Delete(ctx, exp)).To(Succeed())
