@@ -21,6 +21,7 @@ import (
 	"crypto/tls"
 	"flag"
 	"os"
+	"strconv"
 	"time"
 
 	"k8s.io/apimachinery/pkg/runtime"
@@ -138,6 +139,7 @@ func main() {
 	connector := &controller.Connector{
 		Reader: mgr.GetAPIReader(), Registry: gateway.NewRegistry(), Metrics: gatewayMetrics,
 		BatchWindow: batchWindow, BatchSpacing: batchSpacing, BatchMaxSize: batchMaxSize, Timeout: gatewayTimeout,
+		Instance: instanceName(),
 	}
 	if err := (&controller.ApiGatewayReconciler{
 		Client: mgr.GetClient(), Connector: connector, Recorder: mgr.GetEventRecorder("apig-operator"),
@@ -173,4 +175,14 @@ func main() {
 		log.Error(err, "The manager stopped with an error")
 		os.Exit(1)
 	}
+}
+
+// instanceName tells this manager process apart from its replicas in gateway access logs: the
+// host name (the Pod name in a cluster) and the process ID.
+func instanceName() string {
+	host, err := os.Hostname()
+	if err != nil || host == "" {
+		host = "manager"
+	}
+	return host + "-" + strconv.Itoa(os.Getpid())
 }

@@ -64,6 +64,8 @@ type Connector struct {
 	BatchMaxSize int
 	// Timeout bounds each gateway call.
 	Timeout time.Duration
+	// Instance names this manager in the User-Agent of its gateway calls.
+	Instance string
 
 	flights singleflight.Group
 
@@ -156,7 +158,8 @@ func (c *Connector) build(gw *v1alpha1.ApiGateway, name, fingerprint string, cre
 	cfg := gateway.Config{
 		Name: name, Endpoint: gw.Spec.Endpoint, ProjectID: gw.Spec.ProjectID, InstanceID: gw.Spec.InstanceID,
 		Workspace: gw.Spec.Workspace, Credentials: creds, CABundle: ca, Timeout: c.Timeout,
-		Caller: &gateway.Caller{Gateway: name, Gate: conn.Gate, Metrics: c.Metrics},
+		Caller:   &gateway.Caller{Gateway: name, Gate: conn.Gate, Metrics: c.Metrics},
+		Instance: c.Instance,
 	}
 	if gw.Spec.TLS != nil {
 		cfg.InsecureSkipVerify = gw.Spec.TLS.InsecureSkipVerify

@@ -54,4 +54,7 @@ type Config struct {
 	Timeout time.Duration
 	// Caller gates and records every call; required.
 	Caller *Caller
+	// Instance names the manager process in the User-Agent of every call, so the gateway's
+	// access log tells replicas apart (for example the Pod name).
+	Instance string
 }

@@ -77,7 +77,7 @@ func New(cfg gateway.Config) (*core.HcHttpClient, error) {
 		WithTimeout(timeout).
 		WithRetries(0).
 		WithHttpRoundTripper(limitedTransport{next: transport}).
-		WithUserAgent(userAgent)
+		WithUserAgent(agent(cfg.Instance))
 	// Not the SDK's HcHttpClientBuilder: its credential type check accepts only the SDK's
 	// own credential types, so it refuses the token credential.
 	hc := core.NewHcHttpClient(impl.NewDefaultHttpClient(hcfg)).
@@ -85,6 +85,14 @@ func New(cfg gateway.Config) (*core.HcHttpClient, error) {
 		WithCredential(cred).
 		WithErrorHandler(errorHandler{})
 	return hc, nil
+}
+
+// agent is the User-Agent suffix: the operator's name and, when known, the manager instance.
+func agent(instance string) string {
+	if instance == "" {
+		return userAgent
+	}
+	return userAgent + "/" + instance
 }
 
 // endpointURL checks that the endpoint is an http or https URL the SDK will use as given: the

@@ -215,3 +215,25 @@ func TestLimitedBody(t *testing.T) {
 		}
 	}
 }
+
+// TestUserAgent: every call names the operator and the manager instance, so the gateway's
+// access log tells replicas apart.
+func TestUserAgent(t *testing.T) {
+	got := make(chan string, 1)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		got <- r.UserAgent()
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = io.WriteString(w, `{"total":0,"size":0,"envs":[]}`)
+	}))
+	defer srv.Close()
+	hc, err := New(gateway.Config{Endpoint: srv.URL, ProjectID: "p", Credentials: gateway.Credentials{Token: "t"}, Instance: "pod-a-7"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := apigv2.NewApigClient(hc).ListEnvironmentsV2(&model.ListEnvironmentsV2Request{InstanceId: "i"}); err != nil {
+		t.Fatal(err)
+	}
+	if ua := <-got; !strings.Contains(ua, "apig-operator/pod-a-7") {
+		t.Errorf("User-Agent %q does not name the instance", ua)
+	}
+}
