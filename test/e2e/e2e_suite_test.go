@@ -19,6 +19,7 @@ package e2e
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
 	"fmt"
 	"net"
 	"net/http"
@@ -46,6 +47,13 @@ var (
 	simURL     string
 	simProc    *exec.Cmd
 	manager    *exec.Cmd
+	// credentials are the secret values the scenarios give the operator; the suite ends by
+	// looking for each in every log line, event and status.
+	credentials = []string{"DEMOSK", "demo-token", "not-the-secret"}
+	// simClient reads the simulators' admin endpoints; it is the test's client, not the
+	// operator's, so it trusts the HTTPS simulator without its CA.
+	simClient = &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{
+		TLSClientConfig: &tls.Config{InsecureSkipVerify: true}}} //nolint:gosec // the test's own client
 )
 
 func TestE2E(t *testing.T) {
@@ -83,16 +91,7 @@ var _ = BeforeSuite(func() {
 	Expect(os.WriteFile(kubeconfig, data, 0o600)).To(Succeed())
 
 	By("starting the simulator with config/samples/gatewaysim-seed.yaml")
-	addr := freeAddr()
-	simURL = "http://" + addr
-	simProc = start("gatewaysim", "--listen", addr, "--seed", filepath.Join(root, "config/samples/gatewaysim-seed.yaml"))
-	Eventually(func() error {
-		resp, err := http.Get(simURL + "/_sim/stats")
-		if err == nil {
-			_ = resp.Body.Close()
-		}
-		return err
-	}).WithTimeout(20 * time.Second).Should(Succeed())
+	simProc, simURL = startSim("gatewaysim", filepath.Join(root, "config/samples/gatewaysim-seed.yaml"))
 
 	By("copying config/samples with the simulator's address as the endpoint")
 	samples := filepath.Join(work, "samples")
@@ -120,26 +119,65 @@ var _ = AfterSuite(func() {
 	for _, p := range []*exec.Cmd{manager, simProc} {
 		stop(p)
 	}
-	if testEnv != nil {
-		Expect(testEnv.Stop()).To(Succeed())
+	if testEnv == nil {
+		return
 	}
+	By("looking for every credential value in the logs, events and statuses of the run")
+	scanForCredentials()
+	Expect(testEnv.Stop()).To(Succeed())
 })
 
 // startManager runs the manager binary against the control plane.
 func startManager() {
-	manager = start("manager", "--kubeconfig", kubeconfig, "--metrics-bind-address=0",
-		"--health-probe-bind-address="+freeAddr(), "--zap-log-level=info")
+	manager = startManagerAs("manager")
 }
 
-// start runs one of the built binaries with its output in work/<name>.log.
-func start(name string, args ...string) *exec.Cmd {
+// startManagerAs runs a manager with its output in work/<logName>.log.
+func startManagerAs(logName string, args ...string) *exec.Cmd {
 	GinkgoHelper()
-	logFile, err := os.OpenFile(filepath.Join(work, name+".log"), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
+	return startAs(logName, "manager", append([]string{"--kubeconfig", kubeconfig, "--metrics-bind-address=0",
+		"--health-probe-bind-address=" + freeAddr(), "--zap-log-level=info"}, args...)...)
+}
+
+// startSim runs a simulator with a seed and returns it with its URL once it answers.
+func startSim(logName, seed string, args ...string) (*exec.Cmd, string) {
+	GinkgoHelper()
+	addr := freeAddr()
+	scheme := "http"
+	for _, a := range args {
+		if strings.HasPrefix(a, "--tls-cert") {
+			scheme = "https"
+		}
+	}
+	cmd := startAs(logName, "gatewaysim", append([]string{"--listen", addr, "--seed", seed}, args...)...)
+	url := scheme + "://" + addr
+	Eventually(func() error {
+		conn, err := net.Dial("tcp", addr)
+		if err == nil {
+			_ = conn.Close()
+		}
+		return err
+	}).WithTimeout(20 * time.Second).Should(Succeed())
+	return cmd, url
+}
+
+// startAs runs one of the built binaries with its output in work/<logName>.log.
+func startAs(logName, bin string, args ...string) *exec.Cmd {
+	GinkgoHelper()
+	logFile, err := os.OpenFile(filepath.Join(work, logName+".log"), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
 	Expect(err).NotTo(HaveOccurred())
-	cmd := exec.Command(filepath.Join(work, name), args...)
+	cmd := exec.Command(filepath.Join(work, bin), args...)
 	cmd.Stdout, cmd.Stderr = logFile, logFile
 	Expect(cmd.Start()).To(Succeed())
 	return cmd
+}
+
+// kill ends a process with SIGKILL, as the kubelet does after the grace period or the kernel
+// does when memory runs out: no deferred function runs, no lease is released.
+func kill(cmd *exec.Cmd) {
+	GinkgoHelper()
+	Expect(cmd.Process.Kill()).To(Succeed())
+	_ = cmd.Wait()
 }
 
 // stop ends a process with SIGTERM, or SIGKILL after 10 seconds.

@@ -38,20 +38,32 @@ const (
 	ns         = "apig-demo"
 )
 
-// simState reads what the simulator holds.
-func simState() gatewaysim.StateDump {
+// simGet decodes what a simulator's admin endpoint answers, for example /_sim/state.
+func simGet(url, path string, into any) {
 	GinkgoHelper()
-	resp, err := http.Get(simURL + "/_sim/state")
+	resp, err := simClient.Get(url + path)
 	Expect(err).NotTo(HaveOccurred())
 	defer resp.Body.Close() //nolint:errcheck
+	Expect(resp.StatusCode).To(Equal(http.StatusOK))
+	Expect(json.NewDecoder(resp.Body).Decode(into)).To(Succeed())
+}
+
+// simState reads what a simulator holds.
+func simState(url string) gatewaysim.StateDump {
+	GinkgoHelper()
 	var st gatewaysim.StateDump
-	Expect(json.NewDecoder(resp.Body).Decode(&st)).To(Succeed())
+	simGet(url, "/_sim/state", &st)
 	return st
 }
 
-// liveVersion is the version of an API live in an environment, "" when offline.
+// liveVersion is the version of an API live in an environment of the samples' simulator,
+// "" when offline.
 func liveVersion(api, env string) string {
-	for _, a := range simState().Projects[project].APIG[instance].APIs {
+	return liveVersionAt(simURL, api, env)
+}
+
+func liveVersionAt(url, api, env string) string {
+	for _, a := range simState(url).Projects[project].APIG[instance].APIs {
 		if a.Name == api {
 			return a.Publications[env].LiveVersion
 		}

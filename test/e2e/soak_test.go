@@ -1,0 +1,306 @@
+/*
+Copyright 2026 The apig-operator Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package e2e
+
+import (
+	"bytes"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+	"sigs.k8s.io/yaml"
+
+	"github.com/apig-operator/apig-operator/internal/gatewaysim"
+)
+
+const soakNS = "apig-soak"
+
+// soakSize is the number of ApiPublications of the fault soak: SOAK_N, or 60, the short soak
+// make test runs; make soak runs 500.
+func soakSize() int {
+	if n, err := strconv.Atoi(os.Getenv("SOAK_N")); err == nil && n > 0 {
+		return n
+	}
+	return 60
+}
+
+// The faults of the soak, on every gateway operation: a 5xx on one request in five, a 429
+// with Retry-After, connections closed without an answer, and 2-second latency spikes.
+var soakFaults = []gatewaysim.Fault{
+	{Operation: "*", Status: http.StatusInternalServerError, Code: "APIG.9999", Message: "injected", Rate: 0.20},
+	{Operation: "*", Status: http.StatusTooManyRequests, RetryAfter: 1, Rate: 0.05},
+	{Operation: "*", Drop: true, Rate: 0.03},
+	{Operation: "*", Latency: "2s", Rate: 0.05},
+}
+
+// The soak's objects: p-NNNN declares soak_NNNN. Some pin an older version that is already
+// published; some are deleted mid-way with deletionPolicy Offline; stray APIs are declared by
+// no object and must never be published.
+func soakAPI(i int) string        { return fmt.Sprintf("soak_%04d", i) }
+func soakObject(i int) string     { return fmt.Sprintf("p-%04d", i) }
+func soakPinned(i int) bool       { return i%25 == 3 }
+func soakDeleted(i int) bool      { return i%10 == 9 }
+func soakVersion(i, v int) string { return fmt.Sprintf("%08x%024x", 0xa0000000+v, i) }
+
+const soakStrays = 10
+
+var _ = Describe("Fault soak", Label("soak"), Ordered, func() {
+	n := soakSize()
+	var url string
+	var started time.Time
+
+	BeforeAll(func() {
+		secretKey := randomHex("soak-sk-")
+		credentials = append(credentials, secretKey)
+
+		By(fmt.Sprintf("starting a simulator with %d APIs, %d of them already published twice", n+soakStrays, (n+21)/25))
+		seed := gatewaysim.Seed{AccessKeys: []gatewaysim.SeedAccessKey{{AccessKey: "SOAKAK", SecretKey: secretKey}}}
+		var apis []gatewaysim.SeedAPI
+		for i := range n {
+			a := gatewaysim.SeedAPI{Name: soakAPI(i), Path: fmt.Sprintf("/soak/%d", i)}
+			if soakPinned(i) {
+				a.Published = []gatewaysim.SeedPublication{{Environment: "RELEASE",
+					Versions: []string{soakVersion(i, 1), soakVersion(i, 2)}}}
+			}
+			apis = append(apis, a)
+		}
+		for i := range soakStrays {
+			apis = append(apis, gatewaysim.SeedAPI{Name: fmt.Sprintf("stray_%d", i), Path: fmt.Sprintf("/stray/%d", i)})
+		}
+		seed.Projects = []gatewaysim.SeedProject{{ID: project, APIG: []gatewaysim.SeedInstance{{
+			InstanceID: instance, Groups: []gatewaysim.SeedGroup{{Name: "soak", APIs: apis}}}}}}
+		data, err := yaml.Marshal(seed)
+		Expect(err).NotTo(HaveOccurred())
+		seedPath := filepath.Join(work, "soak-seed.yaml")
+		Expect(os.WriteFile(seedPath, data, 0o600)).To(Succeed())
+		var sim *exec.Cmd
+		sim, url = startSim("gatewaysim-soak", seedPath, "--quiet")
+		DeferCleanup(func() { stop(sim) })
+
+		_, err = applyYAML(`apiVersion: v1
+kind: Namespace
+metadata: {name: ` + soakNS + `}
+---
+apiVersion: v1
+kind: Secret
+metadata: {name: soak-credentials, namespace: ` + soakNS + `}
+stringData: {accessKey: SOAKAK, secretKey: ` + secretKey + `}
+---
+apiVersion: publishing.apig-operator.dev/v1alpha1
+kind: ApiGateway
+metadata: {name: soak, namespace: ` + soakNS + `}
+spec:
+  provider: APIG
+  endpoint: ` + url + `
+  projectId: ` + project + `
+  instanceId: ` + instance + `
+  credentialsRef: {name: soak-credentials}
+`)
+		Expect(err).NotTo(HaveOccurred())
+		kubectlOK("wait", "-n", soakNS, "--for=condition=Ready", "--timeout=60s", "apigateway/soak")
+	})
+
+	It(fmt.Sprintf("converges %d ApiPublications through 5xx, 429, latency spikes, dropped connections and two SIGKILLs", n), func() {
+		By("injecting the faults")
+		for _, f := range soakFaults {
+			body, err := json.Marshal(f)
+			Expect(err).NotTo(HaveOccurred())
+			resp, err := simClient.Post(url+"/_sim/faults", "application/json", bytes.NewReader(body))
+			Expect(err).NotTo(HaveOccurred())
+			_ = resp.Body.Close()
+			Expect(resp.StatusCode).To(Equal(http.StatusNoContent))
+		}
+		started = time.Now()
+		third := n / 3
+
+		By(fmt.Sprintf("applying the first %d objects, and killing the manager once the first is Ready", third))
+		applySoakObjects(0, third)
+		Eventually(soakReady).WithTimeout(3 * time.Minute).WithPolling(200 * time.Millisecond).ShouldNot(BeEmpty())
+		GinkgoWriter.Printf("SIGKILL 1 with %d of %d Ready\n", len(soakReady()), third)
+		kill(manager)
+		startManager()
+
+		By(fmt.Sprintf("applying %d more, then deleting every tenth object of the first part and killing the manager again", third))
+		before := len(soakReady())
+		applySoakObjects(third, 2*third)
+		Eventually(func() int { return len(soakReady()) }).WithTimeout(3 * time.Minute).WithPolling(200 * time.Millisecond).
+			Should(BeNumerically(">", before))
+		var gone []string
+		for i := range third {
+			if soakDeleted(i) {
+				gone = append(gone, soakObject(i))
+			}
+		}
+		if len(gone) > 0 {
+			kubectlOK(append([]string{"delete", "apipublication", "-n", soakNS, "--wait=false"}, gone...)...)
+		}
+		GinkgoWriter.Printf("SIGKILL 2 with %d of %d Ready\n", len(soakReady()), 2*third)
+		kill(manager)
+		startManager()
+
+		By(fmt.Sprintf("applying the last %d, deleting every tenth of the rest, and waiting for the rest to be Ready", n-2*third))
+		applySoakObjects(2*third, n)
+		gone = nil
+		for i := third; i < n; i++ {
+			if soakDeleted(i) {
+				gone = append(gone, soakObject(i))
+			}
+		}
+		if len(gone) > 0 {
+			kubectlOK(append([]string{"delete", "apipublication", "-n", soakNS, "--wait=false"}, gone...)...)
+		}
+		want := soakSurvivors(n)
+		Eventually(soakReady).WithTimeout(time.Duration(3+n/50)*time.Minute).WithPolling(time.Second).
+			Should(Equal(want), "every object not deleted is Ready, and every deleted one is gone")
+		GinkgoWriter.Printf("converged %d objects (%d deleted) in %s under faults\n", len(want), n-len(want),
+			time.Since(started).Round(time.Second))
+	})
+
+	It("leaves the gateway exactly as declared: each API once at its version, nothing undeclared, deleted ones offline", func() {
+		resp, err := simClient.Do(mustRequest(http.MethodDelete, url+"/_sim/faults"))
+		Expect(err).NotTo(HaveOccurred())
+		_ = resp.Body.Close()
+
+		byName := map[string]gatewaysim.APIDump{}
+		for _, a := range simState(url).Projects[project].APIG[instance].APIs {
+			byName[a.Name] = a
+		}
+		declared := map[string]bool{}
+		for i := range n {
+			a, ok := byName[soakAPI(i)]
+			Expect(ok).To(BeTrue(), soakAPI(i))
+			rel := a.Publications["RELEASE"]
+			switch {
+			case soakDeleted(i):
+				Expect(rel.LiveVersion).To(BeEmpty(), "%s was deleted with deletionPolicy Offline", soakObject(i))
+				Expect(len(rel.Versions)).To(BeNumerically("<=", 1), "%s published more than once", a.Name)
+			case soakPinned(i):
+				declared[a.Name] = true
+				Expect(rel.LiveVersion).To(Equal(soakVersion(i, 1)), "%s pins its first version", soakObject(i))
+				Expect(rel.Versions).To(HaveLen(2), "%s switched versions without creating one", a.Name)
+			default:
+				declared[a.Name] = true
+				Expect(rel.LiveVersion).NotTo(BeEmpty(), "%s is not published", a.Name)
+				Expect(rel.Versions).To(HaveLen(1), "%s published more than once", a.Name)
+			}
+		}
+		for _, a := range byName {
+			for env, p := range a.Publications {
+				if p.LiveVersion != "" {
+					Expect(declared).To(HaveKey(a.Name), "%s is published in %s, and no object declares it", a.Name, env)
+				}
+			}
+		}
+
+		var stats gatewaysim.Stats
+		simGet(url, "/_sim/stats", &stats)
+		byStatus := map[string]int{}
+		for _, statuses := range stats.Operations {
+			for status, count := range statuses {
+				byStatus[status] += count
+			}
+		}
+		var ops []string
+		for op, statuses := range stats.Operations {
+			ops = append(ops, fmt.Sprintf("%s %v", op, statuses))
+		}
+		sort.Strings(ops)
+		GinkgoWriter.Printf("soak figures: %d objects, %d deleted, 2 SIGKILLs; %d gateway calls, %d writes that landed; "+
+			"injected: %d x 500, %d x 429, %d dropped connections\n  by operation and status: %s\n",
+			n, n-len(soakSurvivors(n)), stats.Total, stats.Writes, byStatus["500"], byStatus["429"], byStatus["0"],
+			strings.Join(ops, "; "))
+	})
+})
+
+// applySoakObjects applies the soak's objects from..to-1 in one kubectl apply.
+func applySoakObjects(from, to int) {
+	GinkgoHelper()
+	var b strings.Builder
+	for i := from; i < to; i++ {
+		api := "{name: " + soakAPI(i) + "}"
+		if soakPinned(i) {
+			api = "{name: " + soakAPI(i) + ", versionId: " + soakVersion(i, 1) + "}"
+		}
+		fmt.Fprintf(&b, `---
+apiVersion: publishing.apig-operator.dev/v1alpha1
+kind: ApiPublication
+metadata: {name: %s, namespace: %s}
+spec:
+  gatewayRef: {name: soak}
+  environment: RELEASE
+  apis: [%s]
+`, soakObject(i), soakNS, api)
+	}
+	out, err := applyYAML(b.String())
+	Expect(err).NotTo(HaveOccurred(), out)
+}
+
+// soakReady lists the soak's objects whose Ready condition is True for their generation.
+func soakReady() []string {
+	out, err := kubectl("get", "apipublication", "-n", soakNS, "-o", `jsonpath={range .items[*]}{.metadata.name}`+
+		` {.metadata.generation} {.status.conditions[?(@.type=="Ready")].status}`+
+		` {.status.conditions[?(@.type=="Ready")].observedGeneration}{"\n"}{end}`)
+	if err != nil {
+		return nil
+	}
+	var ready []string
+	for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
+		f := strings.Fields(line)
+		if len(f) == 4 && f[2] == "True" && f[1] == f[3] {
+			ready = append(ready, f[0])
+		}
+	}
+	return ready
+}
+
+// soakSurvivors are the objects not deleted, in the order kubectl lists them.
+func soakSurvivors(n int) []string {
+	var names []string
+	for i := range n {
+		if !soakDeleted(i) {
+			names = append(names, soakObject(i))
+		}
+	}
+	return names
+}
+
+func mustRequest(method, url string) *http.Request {
+	GinkgoHelper()
+	req, err := http.NewRequest(method, url, nil)
+	Expect(err).NotTo(HaveOccurred())
+	return req
+}
+
+// randomHex is a credential value no test data contains by chance.
+func randomHex(prefix string) string {
+	GinkgoHelper()
+	b := make([]byte, 12)
+	_, err := rand.Read(b)
+	Expect(err).NotTo(HaveOccurred())
+	return prefix + hex.EncodeToString(b)
+}
