@@ -127,6 +127,22 @@ var _ = AfterSuite(func() {
 	Expect(testEnv.Stop()).To(Succeed())
 })
 
+// A failed scenario shows the end of every log, which is all CI keeps of the run.
+var _ = ReportAfterEach(func(report SpecReport) {
+	if !report.Failed() {
+		return
+	}
+	logs, _ := filepath.Glob(filepath.Join(work, "*.log"))
+	for _, path := range logs {
+		data, err := os.ReadFile(path)
+		if err != nil {
+			continue
+		}
+		lines := strings.Split(strings.TrimRight(string(data), "\n"), "\n")
+		fmt.Fprintf(GinkgoWriter, "--- last lines of %s\n%s\n", filepath.Base(path), strings.Join(lines[max(0, len(lines)-40):], "\n"))
+	}
+})
+
 // startManager runs the manager binary against the control plane.
 func startManager() {
 	manager = startManagerAs("manager")
