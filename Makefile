@@ -69,6 +69,11 @@ BENCH_N ?= 1000
 bench: ## Run the scale benchmark (BENCH_N publications; BENCH_ARGS for more flags) and print the table.
 	KUBEBUILDER_ASSETS="$$(hack/envtest.sh)" go run ./test/bench -n $(BENCH_N) $(BENCH_ARGS)
 
+SOAK_N ?= 500
+.PHONY: soak
+soak: ## Run the fault soak at full size (SOAK_N publications; make test runs it with 60).
+	KUBEBUILDER_ASSETS="$$(hack/envtest.sh)" SOAK_N=$(SOAK_N) go test -count=1 -v -timeout 60m ./test/e2e -ginkgo.label-filter=soak
+
 .PHONY: envtest
 envtest: ## Build (once) and print the envtest binaries directory (KUBEBUILDER_ASSETS).
 	@hack/envtest.sh
