@@ -674,18 +674,21 @@ func (r *ApiPublicationReconciler) markSharers(ctx context.Context, s *pubScope,
 
 // deletionBlocked explains that the finalizer stays, and how to release it.
 func deletionBlocked(err error) error {
-	class, delay := gateway.Classify(err)
+	class, delay := classifyPass(err)
 	if class != gateway.Waiting {
 		delay = gateway.NotFoundDelay
 	}
 	var pe *passError
-	reason := v1alpha1.ReasonDeleting
-	if errors.As(err, &pe) {
+	reason, cause := v1alpha1.ReasonDeleting, err.Error()
+	switch {
+	case errors.As(err, &pe):
 		reason = pe.reason
+	case class == gateway.Transient:
+		reason, cause = v1alpha1.ReasonGatewayUnreachable, fmt.Sprintf("the gateway cannot be reached (%v)", err)
 	}
 	return &passError{reason: reason, class: gateway.Waiting, delay: delay,
-		msg: fmt.Sprintf("cannot take the APIs offline before deletion: %v. The object is kept until this succeeds; "+
-			"set spec.deletionPolicy to Retain to delete it without touching the gateway", err)}
+		msg: fmt.Sprintf("cannot take the APIs offline before deletion: %s. The object is kept until this succeeds, "+
+			"tried again every %s; set spec.deletionPolicy to Retain to delete it without touching the gateway", cause, delay)}
 }
 
 // finish summarizes the pass into status, patches it when it changed, and turns the pass's

@@ -264,6 +264,37 @@ var _ = Describe("ApiPublication", func() {
 		Expect(g.liveVersion("get_user", "RELEASE")).NotTo(BeEmpty(), "Retain left the gateway as it was")
 	})
 
+	It("keeps an object whose gateway cannot be reached until deletionPolicy Retain releases it, without a gateway write", func() {
+		g := newSimGateway(v1alpha1.ProviderAPIG, gatewaysim.SeedInstance{Groups: []gatewaysim.SeedGroup{{Name: "shop",
+			APIs: []gatewaysim.SeedAPI{apiSeed(getUserID, "get_user")}}}}, nil)
+		pub := g.publication("unreachable", v1alpha1.ApiPublicationSpec{Environment: "RELEASE", APIs: []v1alpha1.PublishedApi{{ID: getUserID}}})
+		Expect(k8sClient.Create(ctx, pub)).To(Succeed())
+		ready(pub, metav1.ConditionTrue, v1alpha1.ReasonSucceeded, 20*time.Second)
+
+		By("dropping the connection of every offline call: the ApiGateway stays Ready, its probe still answers")
+		Expect(g.sim.AddFault(gatewaysim.Fault{Operation: "BatchPublishOrOfflineApiV2", Drop: true})).To(Succeed())
+		Expect(k8sClient.Delete(ctx, pub)).To(Succeed())
+		Eventually(func(g2 Gomega) {
+			c := readyOf(g2, pub, func() []metav1.Condition { return pub.Status.Conditions })
+			g2.Expect(c.Reason).To(Equal(v1alpha1.ReasonGatewayUnreachable), c.Message)
+			g2.Expect(c.Message).To(And(ContainSubstring("the gateway cannot be reached"),
+				ContainSubstring("set spec.deletionPolicy to Retain")))
+		}).WithTimeout(30 * time.Second).Should(Succeed())
+		Expect(pub.Finalizers).To(ContainElement(v1alpha1.Finalizer))
+		Expect(g.calls("BatchPublishOrOfflineApiV2", "0")).To(BeNumerically(">", 0), "no offline call was tried")
+		Expect(g.liveVersion("get_user", "RELEASE")).NotTo(BeEmpty())
+
+		By("setting deletionPolicy Retain, which releases the object without a gateway call")
+		writes := g.sim.Stats().Writes
+		before := pub.DeepCopy()
+		pub.Spec.DeletionPolicy = v1alpha1.DeletionPolicyRetain
+		Expect(k8sClient.Patch(ctx, pub, client.MergeFrom(before))).To(Succeed())
+		Eventually(func() error { return k8sClient.Get(ctx, client.ObjectKeyFromObject(pub), pub) }).
+			WithTimeout(20 * time.Second).Should(MatchError(ContainSubstring("not found")))
+		Expect(g.sim.Stats().Writes).To(Equal(writes), "Retain made a gateway write")
+		Expect(g.liveVersion("get_user", "RELEASE")).NotTo(BeEmpty(), "Retain left the gateway as it was")
+	})
+
 	It("is Stalled when the gateway refuses a publish (403), and recovers when the Secret is fixed", func() {
 		g := newSimGateway(v1alpha1.ProviderAPIG, gatewaysim.SeedInstance{Groups: []gatewaysim.SeedGroup{{Name: "shop",
 			APIs: []gatewaysim.SeedAPI{apiSeed(getUserID, "get_user")}}}}, nil,
