@@ -64,6 +64,7 @@ func main() {
 		batchMaxSize   int
 		gatewayTimeout time.Duration
 		concurrency    int
+		secretTargets  bool
 	)
 	flag.StringVar(&metricsAddr, "metrics-bind-address", "0",
 		"Address the metrics endpoint binds to, for example :8443 (secure) or :8080; 0 disables it.")
@@ -92,6 +93,10 @@ func main() {
 	flag.IntVar(&concurrency, "concurrency", 500,
 		"ApiPublications reconciled at once. Most of a pass is waiting for the gateway, and the more "+
 			"objects wait together, the larger the batch calls.")
+	flag.BoolVar(&secretTargets, "enable-secret-targets", false,
+		"Let ApiExports write their document to a Secret (spec.target.secret). Off by default: the manager "+
+			"then only reads Secrets. Turning it on also needs the RBAC in the kustomize component "+
+			"config/components/secret-targets, which lets the manager create, update, patch and delete Secrets.")
 	opts := zap.Options{Development: false}
 	opts.BindFlags(flag.CommandLine)
 	flag.Parse()
@@ -155,7 +160,7 @@ func main() {
 	}
 	if err := (&controller.ApiExportReconciler{
 		Client: mgr.GetClient(), Reader: mgr.GetAPIReader(), Scheme: mgr.GetScheme(), Connector: connector,
-		Recorder: mgr.GetEventRecorder("apig-operator"),
+		Recorder: mgr.GetEventRecorder("apig-operator"), SecretTargets: secretTargets,
 	}).SetupWithManager(mgr); err != nil {
 		log.Error(err, "Unable to set up the controller", "controller", "ApiExport")
 		os.Exit(1)

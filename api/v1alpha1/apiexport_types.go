@@ -104,7 +104,10 @@ type ExportTarget struct {
 	ConfigMap *ExportTargetObject `json:"configMap,omitempty"`
 
 	// secret receives the document, for definitions that must not be readable by
-	// everyone who can read ConfigMaps.
+	// everyone who can read ConfigMaps. Opt-in: the manager needs the flag
+	// --enable-secret-targets and the RBAC of config/components/secret-targets;
+	// without them nothing is written and Ready is False with reason
+	// SecretTargetsDisabled.
 	// +optional
 	Secret *ExportTargetObject `json:"secret,omitempty"`
 }

@@ -98,4 +98,7 @@ const (
 	// ReasonTargetConflict: the target ConfigMap or Secret exists and is not owned
 	// by this ApiExport.
 	ReasonTargetConflict = "TargetConflict"
+	// ReasonSecretTargetsDisabled: spec.target.secret is set, but the manager runs
+	// without --enable-secret-targets and may not write Secrets; nothing is written.
+	ReasonSecretTargetsDisabled = "SecretTargetsDisabled"
 )

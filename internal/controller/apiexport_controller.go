@@ -59,9 +59,14 @@ const (
 	compressAbove = 900 << 10
 	// maxTargetBytes is what a ConfigMap or Secret can hold, less room for metadata.
 	maxTargetBytes = 1000 << 10
+	// secretTargetsFlag and secretTargetsComponent are what a user enables Secret targets with.
+	secretTargetsFlag      = "--enable-secret-targets"
+	secretTargetsComponent = "config/components/secret-targets"
 )
 
-// +kubebuilder:rbac:groups="",resources=configmaps;secrets,verbs=get;list;watch;create;update;patch;delete
+// Secrets are read-only here (the ApiGateway controller's markers grant get, list and watch):
+// writing them is opt-in, granted by the ClusterRole in config/components/secret-targets.
+// +kubebuilder:rbac:groups="",resources=configmaps,verbs=get;list;watch;create;update;patch;delete
 
 // ApiExportReconciler keeps each ApiExport's target holding the current document.
 type ApiExportReconciler struct {
@@ -71,6 +76,10 @@ type ApiExportReconciler struct {
 	Scheme    *runtime.Scheme
 	Connector *Connector
 	Recorder  events.EventRecorder
+	// SecretTargets allows spec.target.secret (--enable-secret-targets). Off, an export to a
+	// Secret writes nothing and says how to turn it on, and deletion leaves a Secret the export
+	// wrote earlier to the garbage collector: the manager's role may not write Secrets then.
+	SecretTargets bool
 	// PollFor bounds how long one pass polls an export task before coming back; default 10s.
 	PollFor time.Duration
 	// Now is the clock; default time.Now.
@@ -110,6 +119,12 @@ func (r *ApiExportReconciler) Reconcile(ctx context.Context, req ctrl.Request) (
 
 func (r *ApiExportReconciler) reconcileNormal(ctx context.Context, s *expScope) error {
 	exp := s.exp
+	if exp.Spec.Target.Secret != nil && !r.SecretTargets {
+		return &passError{reason: v1alpha1.ReasonSecretTargetsDisabled, class: gateway.Terminal,
+			msg: fmt.Sprintf("spec.target.secret names Secret %s, but this operator may not write Secrets: nothing is "+
+				"exported. Use spec.target.configMap, or run the manager with %s and the RBAC of the kustomize component %s",
+				exp.Spec.Target.Secret.Name, secretTargetsFlag, secretTargetsComponent)}
+	}
 	gw, conn, err := r.Connector.ForRef(ctx, r.Client, exp.Namespace, exp.Spec.GatewayRef.Name)
 	if err != nil {
 		return err
@@ -396,25 +411,52 @@ func storedDigest(obj client.Object, key string) string {
 }
 
 // reconcileDelete deletes the target (garbage collection would too, but not every cluster,
-// nor every test control plane, runs it promptly), then releases the ApiExport.
+// nor every test control plane, runs it promptly), then releases the ApiExport. It makes no
+// gateway call, so an unreachable gateway never keeps an ApiExport. A Secret target is left to
+// the garbage collector (it is owned by the ApiExport) when Secret targets are disabled: the
+// manager may not delete Secrets then, and trying would keep the ApiExport forever.
 func (r *ApiExportReconciler) reconcileDelete(ctx context.Context, s *expScope) error {
 	exp := s.exp
 	if !controllerutil.ContainsFinalizer(exp, v1alpha1.Finalizer) {
 		return nil
 	}
-	obj, key := newTarget(exp)
-	if err := r.Reader.Get(ctx, key, obj); err == nil && metav1.IsControlledBy(obj, exp) {
-		if err := r.Delete(ctx, obj); client.IgnoreNotFound(err) != nil {
-			return fmt.Errorf("delete %s: %w", targetName(exp), err)
+	if exp.Spec.Target.Secret == nil || r.SecretTargets {
+		if err := r.deleteTarget(ctx, exp); err != nil {
+			return err
 		}
-	} else if err != nil && !apierrors.IsNotFound(err) {
-		return fmt.Errorf("read %s: %w", targetName(exp), err)
 	}
 	controllerutil.RemoveFinalizer(exp, v1alpha1.Finalizer)
 	if err := r.Patch(ctx, exp, client.MergeFrom(s.before)); client.IgnoreNotFound(err) != nil {
 		return fmt.Errorf("remove finalizer: %w", err)
 	}
 	s.released = true
+	return nil
+}
+
+// deleteTarget deletes the target when this ApiExport controls it. A delete the manager is not
+// allowed is left to the garbage collector rather than keeping the ApiExport forever.
+func (r *ApiExportReconciler) deleteTarget(ctx context.Context, exp *v1alpha1.ApiExport) error {
+	obj, key := newTarget(exp)
+	err := r.Reader.Get(ctx, key, obj)
+	switch {
+	case apierrors.IsNotFound(err):
+		return nil
+	case err != nil:
+		return fmt.Errorf("read %s: %w", targetName(exp), err)
+	case !metav1.IsControlledBy(obj, exp):
+		return nil
+	}
+	err = r.Delete(ctx, obj)
+	if apierrors.IsForbidden(err) {
+		// The manager lost the permission (RBAC narrowed to some namespaces, or taken back):
+		// the owner reference lets the garbage collector delete it instead.
+		ctrl.LoggerFrom(ctx).Info("Leaving the target to the garbage collector: deleting it is forbidden",
+			"target", targetName(exp))
+		return nil
+	}
+	if client.IgnoreNotFound(err) != nil {
+		return fmt.Errorf("delete %s: %w", targetName(exp), err)
+	}
 	return nil
 }
 
@@ -435,8 +477,9 @@ func (r *ApiExportReconciler) finish(ctx context.Context, s *expScope, err error
 	return passResult(err, s.requeue)
 }
 
-// SetupWithManager registers the controller: ApiExports, their targets (metadata only), the
-// ApiPublications that change what is published on their gateway, and their ApiGateways.
+// SetupWithManager registers the controller: ApiExports, their targets (metadata only; Secrets
+// only when Secret targets are enabled), the ApiPublications that change what is published on
+// their gateway, and their ApiGateways.
 func (r *ApiExportReconciler) SetupWithManager(mgr ctrl.Manager) error {
 	if err := mgr.GetFieldIndexer().IndexField(context.Background(), &v1alpha1.ApiExport{}, indexExportGateway,
 		func(o client.Object) []string { return []string{o.(*v1alpha1.ApiExport).Spec.GatewayRef.Name} }); err != nil {
@@ -450,11 +493,14 @@ func (r *ApiExportReconciler) SetupWithManager(mgr ctrl.Manager) error {
 		}); err != nil {
 		return err
 	}
-	return ctrl.NewControllerManagedBy(mgr).
+	b := ctrl.NewControllerManagedBy(mgr).
 		Named("apiexport").
 		For(&v1alpha1.ApiExport{}, builder.WithPredicates(predicate.Or(specOrRequestChanged(), deletionStarted()))).
-		WatchesMetadata(&corev1.ConfigMap{}, handler.EnqueueRequestsFromMapFunc(r.exportsTargeting(kindConfigMap))).
-		WatchesMetadata(&corev1.Secret{}, handler.EnqueueRequestsFromMapFunc(r.exportsTargeting(kindSecret))).
+		WatchesMetadata(&corev1.ConfigMap{}, handler.EnqueueRequestsFromMapFunc(r.exportsTargeting(kindConfigMap)))
+	if r.SecretTargets {
+		b = b.WatchesMetadata(&corev1.Secret{}, handler.EnqueueRequestsFromMapFunc(r.exportsTargeting(kindSecret)))
+	}
+	return b.
 		Watches(&v1alpha1.ApiPublication{}, handler.EnqueueRequestsFromMapFunc(r.exportsOnGateway(func(o client.Object) string {
 			return o.(*v1alpha1.ApiPublication).Spec.GatewayRef.Name
 		})), builder.WithPredicates(publishedChanged())).

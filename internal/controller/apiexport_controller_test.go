@@ -18,7 +18,10 @@ package controller
 
 import (
 	"context"
+	"errors"
+	"slices"
 	"strings"
+	"testing"
 	"time"
 
 	"github.com/getkin/kin-openapi/openapi2"
@@ -26,11 +29,22 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/types"
+	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
+	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
+	"k8s.io/utils/ptr"
+	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/client/fake"
+	"sigs.k8s.io/controller-runtime/pkg/client/interceptor"
 	"sigs.k8s.io/yaml"
 
 	"github.com/apig-operator/apig-operator/api/v1alpha1"
+	"github.com/apig-operator/apig-operator/internal/gateway"
 	"github.com/apig-operator/apig-operator/internal/gatewaysim"
 )
 
@@ -189,6 +203,26 @@ var _ = Describe("ApiExport", func() {
 		Expect(polled).To(HaveEach(taskID))
 	})
 
+	It("writes to a Secret with Secret targets enabled, and deletes it with the export while the gateway is unreachable", func() {
+		g := shopGateway()
+		exp := g.export("shop-openapi", "3.0", "json")
+		exp.Spec.Target = v1alpha1.ExportTarget{Secret: &v1alpha1.ExportTargetObject{Name: "shop-openapi"}}
+		Expect(k8sClient.Create(ctx, exp)).To(Succeed())
+		exportReady(exp, metav1.ConditionTrue, v1alpha1.ReasonSucceeded)
+		secret := &corev1.Secret{}
+		Expect(k8sClient.Get(ctx, client.ObjectKey{Namespace: g.ns, Name: "shop-openapi"}, secret)).To(Succeed())
+		Expect(metav1.IsControlledBy(secret, exp)).To(BeTrue())
+		Expect(operations3(string(secret.Data["openapi.json"]))).To(ConsistOf("get_user", "list_orders"))
+
+		By("deleting the export while the gateway drops every connection: the finalizer needs no gateway call")
+		Expect(g.sim.AddFault(gatewaysim.Fault{Operation: "*", Drop: true})).To(Succeed())
+		Expect(k8sClient.Delete(ctx, exp)).To(Succeed())
+		Eventually(func() error { return k8sClient.Get(ctx, client.ObjectKeyFromObject(exp), exp) }).
+			WithTimeout(20 * time.Second).Should(MatchError(ContainSubstring("not found")))
+		Eventually(func() error { return k8sClient.Get(ctx, client.ObjectKeyFromObject(secret), secret) }).
+			WithTimeout(20 * time.Second).Should(MatchError(ContainSubstring("not found")))
+	})
+
 	It("refuses to overwrite a ConfigMap it does not own", func() {
 		g := shopGateway()
 		Expect(k8sClient.Create(ctx, &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Namespace: g.ns, Name: "taken"},
@@ -214,4 +248,147 @@ func findExportReady(exp *v1alpha1.ApiExport) metav1.Condition {
 		}
 	}
 	return metav1.Condition{}
+}
+
+// TestApiExportSecretTargets: without --enable-secret-targets the manager's role may not write
+// Secrets, so an export to a Secret writes nothing and says how to turn it on. Deleting an
+// export never waits on a Secret delete the manager may not make: the Secret is left to the
+// garbage collector. With the flag and the permission, the finalizer deletes it.
+func TestApiExportSecretTargets(t *testing.T) {
+	const ns = "team-a"
+	sch := runtime.NewScheme()
+	utilruntime.Must(clientgoscheme.AddToScheme(sch))
+	utilruntime.Must(v1alpha1.AddToScheme(sch))
+	newExport := func() *v1alpha1.ApiExport {
+		return &v1alpha1.ApiExport{
+			ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "shop-openapi", UID: "uid-exp", Generation: 1},
+			Spec: v1alpha1.ApiExportSpec{GatewayRef: v1alpha1.LocalObjectReference{Name: "gw"}, Environment: "RELEASE",
+				Group:  v1alpha1.GroupReference{Name: "shop"},
+				Target: v1alpha1.ExportTarget{Secret: &v1alpha1.ExportTargetObject{Name: "shop-openapi"}}},
+		}
+	}
+	// ownedSecret is the document an earlier run, with the flag, wrote.
+	ownedSecret := func(exp *v1alpha1.ApiExport) *corev1.Secret {
+		return &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "shop-openapi",
+			OwnerReferences: []metav1.OwnerReference{{APIVersion: v1alpha1.GroupVersion.String(), Kind: "ApiExport",
+				Name: exp.Name, UID: exp.UID, Controller: ptr.To(true)}}},
+			Data: map[string][]byte{"openapi.json": []byte("{}")}}
+	}
+	// build returns a reconciler over a fake API server on which the manager may write Secrets
+	// or not (canWrite), and the list of forbidden Secret writes it attempted.
+	build := func(secretTargets, canWrite bool, objs ...client.Object) (*ApiExportReconciler, client.Client, *[]string) {
+		var writes []string
+		forbidSecrets := func(verb string, obj client.Object) error {
+			if _, ok := obj.(*corev1.Secret); !ok || canWrite {
+				return nil
+			}
+			writes = append(writes, verb+" "+obj.GetName())
+			return apierrors.NewForbidden(corev1.Resource("secrets"), obj.GetName(), errors.New("RBAC: not granted"))
+		}
+		c := fake.NewClientBuilder().WithScheme(sch).WithObjects(objs...).WithStatusSubresource(&v1alpha1.ApiExport{}).
+			WithInterceptorFuncs(interceptor.Funcs{
+				Create: func(ctx context.Context, c client.WithWatch, obj client.Object, opts ...client.CreateOption) error {
+					if err := forbidSecrets("create", obj); err != nil {
+						return err
+					}
+					return c.Create(ctx, obj, opts...)
+				},
+				Update: func(ctx context.Context, c client.WithWatch, obj client.Object, opts ...client.UpdateOption) error {
+					if err := forbidSecrets("update", obj); err != nil {
+						return err
+					}
+					return c.Update(ctx, obj, opts...)
+				},
+				Patch: func(ctx context.Context, c client.WithWatch, obj client.Object, p client.Patch, opts ...client.PatchOption) error {
+					if err := forbidSecrets("patch", obj); err != nil {
+						return err
+					}
+					return c.Patch(ctx, obj, p, opts...)
+				},
+				Delete: func(ctx context.Context, c client.WithWatch, obj client.Object, opts ...client.DeleteOption) error {
+					if err := forbidSecrets("delete", obj); err != nil {
+						return err
+					}
+					return c.Delete(ctx, obj, opts...)
+				},
+			}).Build()
+		// A pass that reached the gateway would stop at the missing ApiGateway, with another reason.
+		return &ApiExportReconciler{Client: c, Reader: c, Scheme: sch, SecretTargets: secretTargets,
+			Connector: &Connector{Reader: c, Registry: gateway.NewRegistry()}}, c, &writes
+	}
+	reconcileOnce := func(t *testing.T, r *ApiExportReconciler) ctrl.Result {
+		t.Helper()
+		res, err := r.Reconcile(context.Background(), ctrl.Request{NamespacedName: types.NamespacedName{Namespace: ns, Name: "shop-openapi"}})
+		if err != nil {
+			t.Fatalf("Reconcile: %v", err)
+		}
+		return res
+	}
+
+	t.Run("an export to a Secret writes nothing and names the flag and the component", func(t *testing.T) {
+		r, c, writes := build(false, false, newExport())
+		if res := reconcileOnce(t, r); res != (ctrl.Result{}) {
+			t.Errorf("result = %+v, want none: only a restart with the flag changes the outcome", res)
+		}
+		exp := &v1alpha1.ApiExport{}
+		if err := c.Get(context.Background(), types.NamespacedName{Namespace: ns, Name: "shop-openapi"}, exp); err != nil {
+			t.Fatal(err)
+		}
+		ready := meta.FindStatusCondition(exp.Status.Conditions, v1alpha1.ConditionReady)
+		if ready == nil || ready.Status != metav1.ConditionFalse || ready.Reason != v1alpha1.ReasonSecretTargetsDisabled {
+			t.Fatalf("Ready = %+v, want False with reason %s", ready, v1alpha1.ReasonSecretTargetsDisabled)
+		}
+		for _, want := range []string{"--enable-secret-targets", "config/components/secret-targets", "spec.target.configMap"} {
+			if !strings.Contains(ready.Message, want) {
+				t.Errorf("message %q does not mention %s", ready.Message, want)
+			}
+		}
+		if !meta.IsStatusConditionTrue(exp.Status.Conditions, v1alpha1.ConditionStalled) {
+			t.Errorf("not Stalled: nothing but the flag can make progress")
+		}
+		secrets := &corev1.SecretList{}
+		if err := c.List(context.Background(), secrets); err != nil {
+			t.Fatal(err)
+		}
+		if len(secrets.Items) != 0 || len(*writes) != 0 {
+			t.Errorf("Secrets = %d, attempted writes %v: want none", len(secrets.Items), *writes)
+		}
+	})
+
+	for _, tc := range []struct {
+		reason                  string
+		secretTargets, canWrite bool
+		// deleted: the finalizer deletes the Secret; otherwise the garbage collector will.
+		deleted bool
+		// attempts are the forbidden writes tried.
+		attempts []string
+	}{
+		{reason: "enabled, the finalizer deletes the Secret it owns", secretTargets: true, canWrite: true, deleted: true},
+		{reason: "disabled, the Secret is left to the garbage collector without a forbidden call"},
+		{reason: "enabled without RBAC in this namespace, a forbidden delete does not keep the ApiExport",
+			secretTargets: true, attempts: []string{"delete shop-openapi"}},
+	} {
+		t.Run(tc.reason, func(t *testing.T) {
+			exp := newExport()
+			exp.Finalizers = []string{v1alpha1.Finalizer}
+			r, c, writes := build(tc.secretTargets, tc.canWrite, exp, ownedSecret(exp))
+			if err := c.Delete(context.Background(), exp); err != nil {
+				t.Fatal(err)
+			}
+			reconcileOnce(t, r)
+			if err := c.Get(context.Background(), client.ObjectKeyFromObject(exp), &v1alpha1.ApiExport{}); !apierrors.IsNotFound(err) {
+				t.Fatalf("the ApiExport is still there (%v): its finalizer was not released", err)
+			}
+			err := c.Get(context.Background(), client.ObjectKeyFromObject(exp), &corev1.Secret{})
+			if tc.deleted && !apierrors.IsNotFound(err) {
+				t.Errorf("the finalizer left the Secret it owns (%v)", err)
+			}
+			if !tc.deleted && err != nil {
+				t.Errorf("the Secret is gone (%v): the garbage collector, not the manager, removes it", err)
+			}
+			if !slices.Equal(*writes, tc.attempts) {
+				t.Errorf("forbidden Secret writes tried = %v, want %v", *writes, tc.attempts)
+			}
+		})
+	}
 }

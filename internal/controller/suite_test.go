@@ -202,6 +202,7 @@ func startManager() {
 	Expect((&ApiExportReconciler{
 		Client: mgr.GetClient(), Reader: mgr.GetAPIReader(), Scheme: mgr.GetScheme(), Connector: connector,
 		Recorder: mgr.GetEventRecorder("apig-operator"), PollFor: 2 * time.Second,
+		SecretTargets: true, // as with --enable-secret-targets; the disabled case is TestApiExportSecretTargets
 	}).SetupWithManager(mgr)).To(Succeed())
 	go func() {
 		defer GinkgoRecover()
