@@ -54,6 +54,9 @@ const (
 	// ReasonGatewayUnreachable: the gateway did not answer, or answered with a
 	// server error.
 	ReasonGatewayUnreachable = "GatewayUnreachable"
+	// ReasonTLSVerificationFailed: the gateway's certificate is not trusted
+	// (unknown CA, another host name, expired); spec.tls.caBundleRef fixes it.
+	ReasonTLSVerificationFailed = "TLSVerificationFailed"
 	// ReasonGatewayError: the gateway rejected a call; the message carries its
 	// error_code.
 	ReasonGatewayError = "GatewayError"

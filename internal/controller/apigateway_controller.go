@@ -90,8 +90,8 @@ func (o gatewayOutcome) result() (ctrl.Result, error) {
 	if o.err == nil {
 		return ctrl.Result{RequeueAfter: jitter(o.interval)}, nil
 	}
-	if _, ok := isConfigError(o.err); ok {
-		return ctrl.Result{}, nil // the Secret or spec watch brings us back
+	if _, ok := isConfigError(o.err); ok || gateway.IsTLSVerification(o.err) {
+		return ctrl.Result{}, nil // the Secret, CA bundle or spec watch brings us back
 	}
 	switch class, delay := gateway.Classify(o.err); class {
 	case gateway.Terminal:

@@ -59,6 +59,10 @@ func gatewayVerdict(gw *v1alpha1.ApiGateway, out gatewayOutcome) verdict {
 	}
 	class, delay := gateway.Classify(out.err)
 	switch {
+	case gateway.IsTLSVerification(out.err):
+		return verdict{ready: metav1.ConditionFalse, reason: v1alpha1.ReasonTLSVerificationFailed, stalled: true,
+			message: fmt.Sprintf("%v. The gateway's certificate is not trusted: set spec.tls.caBundleRef to the CA "+
+				"that signed it (the gateway is checked again when the bundle changes), or check spec.endpoint", out.err)}
 	case gateway.IsAuth(out.err):
 		return verdict{ready: metav1.ConditionFalse, reason: v1alpha1.ReasonAuthenticationFailed, stalled: true,
 			message: fmt.Sprintf("The gateway refused the credentials in Secret %s: %v. Fix the Secret; the gateway is "+
