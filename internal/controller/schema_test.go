@@ -272,9 +272,11 @@ var _ = Describe("CRD schemas", func() {
 		u := fromYAML(validGateway)
 		u.SetNamespace(newNamespace())
 		Expect(k8sClient.Create(ctx, u)).To(Succeed())
+		orig := u.DeepCopy()
 		set(u, "spec.provider", "DataArts")
 		set(u, "spec.workspace", "ws-demo")
-		err := k8sClient.Update(ctx, u)
+		// A patch, not an update: the controller may have written the status meanwhile.
+		err := k8sClient.Patch(ctx, u, client.MergeFrom(orig))
 		Expect(apierrors.IsInvalid(err)).To(BeTrue(), "want 422 Invalid, got %v", err)
 		Expect(err.Error()).To(ContainSubstring("spec.provider is immutable"))
 	})
