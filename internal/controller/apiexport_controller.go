@@ -507,6 +507,7 @@ func (r *ApiExportReconciler) SetupWithManager(mgr ctrl.Manager) error {
 		Watches(&v1alpha1.ApiGateway{}, handler.EnqueueRequestsFromMapFunc(r.exportsOnGateway(client.Object.GetName)),
 			builder.WithPredicates(predicate.Or(predicate.GenerationChangedPredicate{}, readyChanged()))).
 		WatchesRawSource(source.Channel(r.Connector.Rebuilt(), handler.EnqueueRequestsFromMapFunc(r.exportsOnGateway(client.Object.GetName)))).
+		WithOptions(controllerOptions(1)).
 		Complete(r)
 }
 

@@ -146,6 +146,7 @@ func (r *ApiGatewayReconciler) SetupWithManager(mgr ctrl.Manager) error {
 		For(&v1alpha1.ApiGateway{}, builder.WithPredicates(specOrRequestChanged())).
 		WatchesMetadata(&corev1.Secret{}, handler.EnqueueRequestsFromMapFunc(r.gatewaysUsing(kindSecret))).
 		WatchesMetadata(&corev1.ConfigMap{}, handler.EnqueueRequestsFromMapFunc(r.gatewaysUsing(kindConfigMap))).
+		WithOptions(controllerOptions(1)).
 		Complete(r)
 }
 

@@ -25,8 +25,10 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/util/workqueue"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	"github.com/apig-operator/apig-operator/api/v1alpha1"
@@ -76,6 +78,24 @@ func applyVerdict(conds *[]metav1.Condition, generation int64, v verdict) {
 // created together do not poll together forever.
 func jitter(d time.Duration) time.Duration {
 	return d + time.Duration(rand.Int64N(int64(d)/10+1))
+}
+
+// Retries of one object after an error: 100ms, 200ms, 400ms ... up to 5 minutes.
+const (
+	retryBaseDelay = 100 * time.Millisecond
+	retryMaxDelay  = 5 * time.Minute
+)
+
+// controllerOptions are the options of the three controllers. Their retry limiter is per
+// object only: the default one also passes every retry through one bucket of 10 per second,
+// so after a gateway outage the objects of a whole fleet came back at 10 a second, and its
+// per-object delay grew to 16 minutes. Calls to a gateway are already paced by its Gate.
+func controllerOptions(concurrency int) controller.Options {
+	return controller.Options{
+		MaxConcurrentReconciles: concurrency,
+		RateLimiter: workqueue.NewTypedItemExponentialFailureRateLimiter[reconcile.Request](
+			retryBaseDelay, retryMaxDelay),
+	}
 }
 
 // clock is a replaceable clock; the zero value is the wall clock.
