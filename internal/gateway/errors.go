@@ -58,8 +58,10 @@ func (e *Error) Error() string {
 		b.WriteString(e.Message)
 	case e.Err != nil:
 		b.WriteString(e.Err.Error())
-	default:
+	case http.StatusText(e.HTTPStatus) != "":
 		b.WriteString(http.StatusText(e.HTTPStatus))
+	default:
+		b.WriteString("the gateway gave no reason")
 	}
 	if e.HTTPStatus != 0 {
 		fmt.Fprintf(&b, " (HTTP %d", e.HTTPStatus)

@@ -75,6 +75,7 @@ func TestErrorMessage(t *testing.T) {
 			"publish APIs: APIG.3003 Environment x does not exist (HTTP 404, request r1)"},
 		{&Error{Op: "list APIs", Err: errors.New("dial tcp: connection refused")}, "list APIs: dial tcp: connection refused"},
 		{&Error{Op: "list APIs", HTTPStatus: 502}, "list APIs: Bad Gateway (HTTP 502)"},
+		{&Error{Op: "list APIs", HTTPStatus: 299}, "list APIs: the gateway gave no reason (HTTP 299)"},
 	}
 	for _, tc := range cases {
 		if got := tc.err.Error(); got != tc.want {

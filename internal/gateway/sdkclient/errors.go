@@ -17,6 +17,7 @@ limitations under the License.
 package sdkclient
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -24,6 +25,7 @@ import (
 	"mime"
 	"net"
 	"net/http"
+	"regexp"
 	"slices"
 	"sort"
 	"strconv"
@@ -76,8 +78,18 @@ func (e *responseError) Error() string {
 	return fmt.Sprintf("HTTP %d: %s", e.status, msg)
 }
 
+// bodyError is a successful response whose body is not what any operation answers.
+type bodyError struct {
+	status    int
+	requestID string
+	msg       string
+}
+
+func (e *bodyError) Error() string { return fmt.Sprintf("HTTP %d: %s", e.status, e.msg) }
+
 // errorHandler replaces the SDK's default, which reads error bodies without a limit, drops
-// Retry-After and turns an HTML page into a message made of the whole page.
+// Retry-After and turns an HTML page into a message made of the whole page. It also checks the
+// body of a successful response before the SDK decodes it, to say plainly what is wrong with it.
 type errorHandler struct{}
 
 func (errorHandler) HandleError(req *request.DefaultHttpRequest, resp *response.DefaultHttpResponse) error {
@@ -86,15 +98,65 @@ func (errorHandler) HandleError(req *request.DefaultHttpRequest, resp *response.
 	}
 	status := resp.GetStatusCode()
 	if status >= 200 && status < 300 {
+		method := ""
+		if req != nil {
+			method = req.GetMethod()
+		}
+		if e := checkBody(newRedactor(req), method, resp.Response); e != nil {
+			return e
+		}
 		return nil
 	}
 	return readError(newRedactor(req), resp.Response, time.Now())
 }
 
+// checkBody reads the body of a successful response, leaving it in place for the SDK to decode,
+// and refuses one that no operation of the adapters answers: each answers JSON, or nothing with
+// 204, and a GET always answers something.
+func checkBody(r redactor, method string, resp *http.Response) *bodyError {
+	if resp.Body == nil {
+		return nil
+	}
+	data, err := io.ReadAll(resp.Body)
+	_ = resp.Body.Close()
+	resp.Body = io.NopCloser(bytes.NewReader(data))
+	e := &bodyError{status: resp.StatusCode, requestID: requestID(resp.Header)}
+	switch {
+	case errors.Is(err, errBodyTooLarge):
+		e.msg = "the response body exceeds " + strconv.Itoa(maxBody>>20) + " MiB"
+	case err != nil:
+		e.msg = "reading the response body: " + clip(clean(r.apply(err.Error())), maxMessage)
+	case len(bytes.TrimSpace(data)) == 0:
+		if method != http.MethodGet || resp.StatusCode == http.StatusNoContent {
+			return nil
+		}
+		e.msg = "malformed response body: the body is empty"
+	default:
+		var raw json.RawMessage
+		err := json.Unmarshal(data, &raw)
+		if err == nil {
+			return nil
+		}
+		var syntax *json.SyntaxError
+		if errors.As(err, &syntax) && syntax.Error() == "unexpected end of JSON input" {
+			e.msg = "malformed response body: the JSON ends early, as if cut off"
+		} else {
+			e.msg = "malformed response body: not JSON " + strings.TrimPrefix(describeBody(r, data, resp.Header.Get("Content-Type")),
+				"unreadable error response ")
+		}
+	}
+	return e
+}
+
+// requestID is the response's X-Request-Id, as text a message can carry.
+func requestID(h http.Header) string {
+	return clip(clean(h.Get("X-Request-Id")), 100)
+}
+
 func readError(r redactor, resp *http.Response, now time.Time) *responseError {
 	e := &responseError{
 		status:     resp.StatusCode,
-		requestID:  resp.Header.Get("X-Request-Id"),
+		requestID:  requestID(resp.Header),
 		retryAfter: parseRetryAfter(resp.Header.Get("Retry-After"), now),
 	}
 	if resp.Body == nil {
@@ -318,6 +380,10 @@ func Error(op string, err error) *gateway.Error {
 	if errors.As(err, &gerr) {
 		return gerr
 	}
+	var berr *bodyError
+	if errors.As(err, &berr) {
+		return &gateway.Error{Op: op, HTTPStatus: berr.status, RequestID: berr.requestID, Err: errors.New(berr.msg)}
+	}
 	var rerr *responseError
 	if errors.As(err, &rerr) {
 		ge := &gateway.Error{Op: op, HTTPStatus: rerr.status, Code: rerr.code, Message: rerr.message,
@@ -352,11 +418,11 @@ func Error(op string, err error) *gateway.Error {
 // serviceError maps the SDK's own error: a 2xx body it could not decode, or, from the SDK's
 // default handler, an error response.
 func serviceError(op string, se sdkerr.ServiceResponseError) *gateway.Error {
-	ge := &gateway.Error{Op: op, HTTPStatus: se.StatusCode, RequestID: se.RequestId}
+	ge := &gateway.Error{Op: op, HTTPStatus: se.StatusCode, RequestID: clip(clean(se.RequestId), 100)}
 	msg := clip(clean(se.ErrorMessage), maxMessage)
 	switch {
 	case se.StatusCode >= 200 && se.StatusCode < 300:
-		ge.Err = fmt.Errorf("malformed response body: %s", msg)
+		ge.Err = fmt.Errorf("malformed response body: %s", decodeProblem(msg))
 	case se.ErrorCode != "":
 		ge.Code, ge.Message = se.ErrorCode, msg
 	case msg != "":
@@ -364,3 +430,72 @@ func serviceError(op string, se sdkerr.ServiceResponseError) *gateway.Error {
 	}
 	return ge
 }
+
+// goField is a step of the SDK's decoding error path: the model type and its Go field.
+var goField = regexp.MustCompile(`^(?:\[\])?(?:\*)?model\.\w+\.(\w+)$`)
+
+// decodeProblem rewrites the SDK's error for a JSON body of the wrong shape, which names Go
+// types and quotes the body around the fault ("model.ListApisV2Response.Total: readUint64:
+// unexpected character: ..., error found in #10 byte of ..."), as the JSON field and what it
+// should have been ("field total is not a number"). What it cannot read it returns as it is,
+// without the quotes of the body.
+func decodeProblem(msg string) string {
+	msg, _, _ = strings.Cut(msg, ", error found in #")
+	parts := strings.Split(msg, ": ")
+	var path []string
+	i := 0
+	for ; i < len(parts); i++ {
+		if m := goField.FindStringSubmatch(parts[i]); m != nil {
+			path = append(path, snakeCase(m[1]))
+			continue
+		}
+		if strings.HasPrefix(parts[i], "[]") || strings.HasPrefix(parts[i], "map[") {
+			path = append(path, "[]")
+			continue
+		}
+		break
+	}
+	field := "the body"
+	if len(path) > 0 {
+		field = "field " + strings.ReplaceAll(strings.Join(path, "."), ".[]", "[]")
+		field = strings.TrimSuffix(field, "[]")
+	}
+	problem := strings.Join(parts[i:], ": ")
+	reader, _, _ := strings.Cut(problem, ":")
+	switch reader = strings.ToLower(reader); {
+	case strings.Contains(problem, "overflow"):
+		return field + " is a number out of range"
+	case strings.Contains(reader, "int") || strings.Contains(reader, "float") || strings.Contains(reader, "number"):
+		return field + " is not a number"
+	case strings.Contains(reader, "slice") || strings.Contains(reader, "array"):
+		return field + " is not a list"
+	case strings.Contains(reader, "object") || strings.Contains(reader, "map"):
+		return field + " is not an object"
+	case strings.Contains(reader, "string"):
+		return field + " is not a string"
+	case strings.Contains(reader, "bool"):
+		return field + " is not true or false"
+	case len(path) > 0:
+		return field + ": " + problem
+	}
+	return problem
+}
+
+// snakeCase turns a Go field name into the JSON name the SDK models give it (RunEnvId: run_env_id).
+func snakeCase(s string) string {
+	var b strings.Builder
+	for i, r := range s {
+		if unicode.IsUpper(r) {
+			if i > 0 {
+				b.WriteByte('_')
+			}
+			r = unicode.ToLower(r)
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+// Text makes text the gateway sent fit a message: valid UTF-8 on one line, without control
+// characters, at most n bytes.
+func Text(s string, n int) string { return clip(clean(s), n) }

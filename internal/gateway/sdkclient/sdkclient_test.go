@@ -17,6 +17,7 @@ limitations under the License.
 package sdkclient
 
 import (
+	"bytes"
 	"errors"
 	"io"
 	"net/http"
@@ -24,6 +25,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/huaweicloud/huaweicloud-sdk-go-v3/core/sdkerr"
 	apigv2 "github.com/huaweicloud/huaweicloud-sdk-go-v3/services/apig/v2"
@@ -235,5 +238,117 @@ func TestUserAgent(t *testing.T) {
 	}
 	if ua := <-got; !strings.Contains(ua, "apig-operator/pod-a-7") {
 		t.Errorf("User-Agent %q does not name the instance", ua)
+	}
+}
+
+func TestCheckBody(t *testing.T) {
+	cases := []struct {
+		name        string
+		method      string
+		status      int
+		contentType string
+		body        string
+		want        string // the error's text; "" for none
+	}{
+		{"JSON", http.MethodGet, 200, "application/json", `{"total":0,"apis":[]}`, ""},
+		{"JSON with spaces around", http.MethodGet, 200, "application/json", "\n {} \n", ""},
+		{"204 without a body", http.MethodPost, 204, "", "", ""},
+		{"a POST answered 200 without a body", http.MethodPost, 200, "", "", ""},
+		{"a GET answered 200 without a body", http.MethodGet, 200, "", " ", "malformed response body: the body is empty"},
+		{"truncated JSON", http.MethodGet, 200, "application/json", `{"apis":[{"id":"5f`,
+			"malformed response body: the JSON ends early, as if cut off"},
+		{"JSON and more", http.MethodGet, 200, "application/json", `{}<html>`, "malformed response body: not JSON (application/json): {}<html>"},
+		{"HTML", http.MethodPost, 200, "text/html; charset=utf-8", "<html><title>Login</title><body>\x00Sign in</body></html>",
+			"malformed response body: not JSON (text/html): Login Sign in"},
+		{"text without a type", http.MethodGet, 200, "", "OK", "malformed response body: not JSON (no content type): OK"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			resp := &http.Response{StatusCode: tc.status, Header: http.Header{}, Body: io.NopCloser(strings.NewReader(tc.body))}
+			if tc.contentType != "" {
+				resp.Header.Set("Content-Type", tc.contentType)
+			}
+			e := checkBody(nil, tc.method, resp)
+			switch {
+			case tc.want == "" && e != nil:
+				t.Errorf("checkBody = %q; want none", e.msg)
+			case tc.want != "" && (e == nil || e.msg != tc.want):
+				t.Errorf("checkBody = %+v; want %q", e, tc.want)
+			}
+			if rest, _ := io.ReadAll(resp.Body); string(rest) != tc.body {
+				t.Errorf("the body left for the SDK is %q; want %q", rest, tc.body)
+			}
+		})
+	}
+}
+
+func TestDecodeProblem(t *testing.T) {
+	cases := []struct{ sdk, want string }{
+		{`model.ListApisV2Response.Total: readUint64: unexpected character: ` + "\xff" + `, error found in #10 byte of ...|{"total":"many"|...`,
+			"field total is not a number"},
+		{`model.ListApisV2Response.Apis: []model.ApiInfoPerPage: decode slice: expect [ or n, but found {, error found in #10 byte`,
+			"field apis is not a list"},
+		{`model.ListApisV2Response.Apis: []model.ApiInfoPerPage: model.ApiInfoPerPage.RunEnvId: ReadString: expects " or n, but found 1`,
+			"field apis[].run_env_id is not a string"},
+		{`model.ShowApiResponse.Id: readObjectStart: expect { or n, but found [`, "field id is not an object"},
+		{`readObjectStart: expect { or n, but found [, error found in #1 byte of ...|[]|...`, "the body is not an object"},
+		{`model.ListApisV2Response.Total: readUint64: overflow, error found in #10 byte`, "field total is a number out of range"},
+		{`model.X.Y: something new`, "field y: something new"},
+		{`something new, error found in #1 byte of ...|secret|...`, "something new"},
+	}
+	for _, tc := range cases {
+		if got := decodeProblem(tc.sdk); got != tc.want {
+			t.Errorf("decodeProblem(%q) = %q; want %q", tc.sdk, got, tc.want)
+		}
+	}
+}
+
+// FuzzReadError reads arbitrary error responses: the error that reaches a controller is
+// bounded, on one line and says something, whatever the gateway or a proxy sent.
+func FuzzReadError(f *testing.F) {
+	f.Add(500, "application/json", "r1", []byte(`{"error_code":"APIG.9999","error_msg":"System error"}`))
+	f.Add(401, "application/json", "", []byte(`{"error":{"code":"APIGW.0301","message":"Incorrect IAM authentication information"}}`))
+	f.Add(502, "text/html", "r2", []byte(badGatewayHTML))
+	f.Add(503, "", "", []byte{})
+	f.Add(599, "text/plain", strings.Repeat("\x01", 300), []byte(strings.Repeat("\x00\xff", 1000)))
+	f.Add(429, "application/json; charset=utf-8", "r3", []byte(`{"error_code":"APIG.0308","error_msg":"`+strings.Repeat("é", 2000)+`"}`))
+	f.Fuzz(func(t *testing.T, status int, contentType, reqID string, body []byte) {
+		resp := &http.Response{StatusCode: status, Header: http.Header{}, Body: io.NopCloser(bytes.NewReader(body))}
+		resp.Header.Set("Content-Type", contentType)
+		resp.Header.Set("X-Request-Id", reqID)
+		checkGatewayText(t, Error("list APIs", readError(nil, resp, time.Now())))
+	})
+}
+
+// FuzzCheckBody reads arbitrary successful responses the same way.
+func FuzzCheckBody(f *testing.F) {
+	f.Add(200, "application/json", []byte(`{"total":0,"apis":[]}`))
+	f.Add(200, "application/json", []byte(`{"total":3,"apis":[{"id":"5f`))
+	f.Add(200, "text/html", []byte(badGatewayHTML))
+	f.Add(204, "", []byte{})
+	f.Add(200, "text/plain", []byte("\x00\xff\r\n"))
+	f.Fuzz(func(t *testing.T, status int, contentType string, body []byte) {
+		resp := &http.Response{StatusCode: status, Header: http.Header{}, Body: io.NopCloser(bytes.NewReader(body))}
+		resp.Header.Set("Content-Type", contentType)
+		resp.Header.Set("X-Request-Id", "r")
+		if e := checkBody(nil, http.MethodGet, resp); e != nil {
+			checkGatewayText(t, Error("list APIs", e))
+		}
+		if rest, _ := io.ReadAll(resp.Body); !bytes.Equal(rest, body) {
+			t.Errorf("the body left for the SDK differs from the body sent")
+		}
+	})
+}
+
+const badGatewayHTML = `<html><head><title>502 Bad Gateway</title><style>body{}</style></head><body><h1>502</h1></body></html>`
+
+func checkGatewayText(t *testing.T, err *gateway.Error) {
+	t.Helper()
+	text := err.Error()
+	if len(text) > 1500 || !utf8.ValidString(text) || strings.IndexFunc(text, unicode.IsControl) >= 0 {
+		t.Errorf("error text %q: want at most 1500 bytes of valid UTF-8 without control characters", text)
+	}
+	if strings.TrimSpace(strings.TrimPrefix(text, "list APIs:")) == "" {
+		t.Errorf("error text %q says nothing", text)
 	}
 }
