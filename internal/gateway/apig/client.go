@@ -23,7 +23,6 @@ import (
 	"regexp"
 	"strings"
 	"time"
-	"unicode"
 
 	"github.com/huaweicloud/huaweicloud-sdk-go-v3/core/sdktime"
 	apigv2 "github.com/huaweicloud/huaweicloud-sdk-go-v3/services/apig/v2"
@@ -143,6 +142,7 @@ func notFound(op, code, format string, args ...any) *gateway.Error {
 
 // itemError is a per-API failure reported inside a successful response.
 func itemError(op, code, msg string) *gateway.Error {
+	code, msg = sdkclient.Text(code, 100), sdkclient.Text(msg, maxText)
 	e := &gateway.Error{Op: op, Code: code, Message: msg}
 	switch {
 	case code == "" && msg == "":
@@ -197,16 +197,13 @@ func splitPipes(s string) []string {
 }
 
 // snippet is the start of gateway text quoted in a message: one line, at most 200 bytes.
-func snippet(s string) string {
-	s = strings.Join(strings.FieldsFunc(strings.ToValidUTF8(s, "\uFFFD"), func(r rune) bool {
-		return unicode.IsSpace(r) || unicode.IsControl(r)
-	}), " ")
-	if len(s) <= 200 {
-		return s
-	}
-	cut := 200
-	for cut > 0 && s[cut]&0xC0 == 0x80 {
-		cut--
-	}
-	return s[:cut] + "..."
+func snippet(s string) string { return sdkclient.Text(s, 200) }
+
+// maxText bounds a message the gateway wrote into a successful response (a per-API failure).
+const maxText = 1000
+
+// malformed is a successful response that lacks what the operation needs: the call is retried
+// as a transient failure rather than its answer taken as an empty one.
+func malformed(op string, status int, format string, args ...any) *gateway.Error {
+	return &gateway.Error{Op: op, HTTPStatus: status, Err: fmt.Errorf("malformed response body: "+format, args...)}
 }

@@ -44,8 +44,14 @@ func (c *Client) Environments(ctx context.Context) ([]gateway.Environment, error
 			if err != nil {
 				return nil, 0, err
 			}
-			envs := make([]gateway.Environment, 0, len(val(resp.Envs)))
-			for _, e := range val(resp.Envs) {
+			if resp.Envs == nil {
+				return nil, 0, malformed("list environments", resp.HttpStatusCode, `no "envs" list`)
+			}
+			envs := make([]gateway.Environment, 0, len(*resp.Envs))
+			for _, e := range *resp.Envs {
+				if val(e.Id) == "" {
+					return nil, 0, malformed("list environments", resp.HttpStatusCode, "an environment without an id")
+				}
 				envs = append(envs, gateway.Environment{ID: val(e.Id), Name: val(e.Name)})
 			}
 			return envs, resp.Total, nil
@@ -79,7 +85,10 @@ func (c *Client) groupByID(ctx context.Context, id string) (gateway.Group, error
 		if err != nil {
 			return err
 		}
-		g = gateway.Group{ID: cmp.Or(resp.Id, id), Name: resp.Name}
+		if resp.Id == "" {
+			return malformed(op, resp.HttpStatusCode, "no id")
+		}
+		g = gateway.Group{ID: id, Name: resp.Name}
 		return nil
 	})
 	return g, err
@@ -94,8 +103,14 @@ func (c *Client) groupByName(ctx context.Context, name string) (gateway.Group, e
 		if err != nil {
 			return nil, 0, err
 		}
-		groups := make([]gateway.Group, 0, len(val(resp.Groups)))
-		for _, g := range val(resp.Groups) {
+		if resp.Groups == nil {
+			return nil, 0, malformed(op, resp.HttpStatusCode, `no "groups" list`)
+		}
+		groups := make([]gateway.Group, 0, len(*resp.Groups))
+		for _, g := range *resp.Groups {
+			if g.Id == "" {
+				return nil, 0, malformed(op, resp.HttpStatusCode, "an API group without an id")
+			}
 			groups = append(groups, gateway.Group{ID: g.Id, Name: g.Name})
 		}
 		return groups, resp.Total, nil
@@ -236,7 +251,10 @@ func (c *Client) apiByID(ctx context.Context, id string) (gateway.API, error) {
 		if err != nil {
 			return err
 		}
-		api = gateway.API{ID: cmp.Or(val(resp.Id), id), Name: resp.Name, GroupID: resp.GroupId, UpdateTime: sdkTime(resp.UpdateTime)}
+		if val(resp.Id) == "" {
+			return malformed(op, resp.HttpStatusCode, "no id")
+		}
+		api = gateway.API{ID: id, Name: resp.Name, GroupID: resp.GroupId, UpdateTime: sdkTime(resp.UpdateTime)}
 		return nil
 	})
 	return api, err
@@ -251,7 +269,17 @@ func (c *Client) listAPIs(ctx context.Context, op string, req model.ListApisV2Re
 		if err != nil {
 			return nil, 0, err
 		}
-		return val(resp.Apis), resp.Total, nil
+		if resp.Apis == nil {
+			return nil, 0, malformed(op, resp.HttpStatusCode, `no "apis" list`)
+		}
+		for _, a := range *resp.Apis {
+			if val(a.Id) == "" {
+				// Nothing can be said of an API without an ID; reading it as absent would
+				// publish it again on every pass.
+				return nil, 0, malformed(op, resp.HttpStatusCode, "an API without an id")
+			}
+		}
+		return *resp.Apis, resp.Total, nil
 	})
 	if err != nil {
 		return nil, err
@@ -332,8 +360,14 @@ func (c *Client) Versions(ctx context.Context, apiID, envID string) ([]gateway.V
 		if err != nil {
 			return nil, 0, err
 		}
-		out := make([]gateway.Version, 0, len(val(resp.ApiVersions)))
-		for _, v := range val(resp.ApiVersions) {
+		if resp.ApiVersions == nil {
+			return nil, 0, malformed(op, resp.HttpStatusCode, `no "api_versions" list`)
+		}
+		out := make([]gateway.Version, 0, len(*resp.ApiVersions))
+		for _, v := range *resp.ApiVersions {
+			if val(v.VersionId) == "" {
+				return nil, 0, malformed(op, resp.HttpStatusCode, "a version without a version_id")
+			}
 			env := cmp.Or(val(v.EnvId), envID)
 			if env != envID {
 				continue

@@ -17,7 +17,6 @@ limitations under the License.
 package apig
 
 import (
-	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -83,8 +82,14 @@ func (c *Client) batch(ctx context.Context, action gateway.Action, envID string,
 		if !requested[id] {
 			continue
 		}
-		result[id] = gateway.Outcome{APIID: id, APIName: val(s.ApiName), PublishID: val(s.PublishId),
+		out := gateway.Outcome{APIID: id, APIName: val(s.ApiName), PublishID: val(s.PublishId),
 			VersionID: val(s.VersionId), PublishTime: sdkTime(s.PublishTime)}
+		if action == gateway.ActionOnline && out.PublishID == "" {
+			// Publishing again is safe; a publication without its record is not one to report.
+			out = gateway.Outcome{APIID: id, APIName: out.APIName,
+				Err: malformed(op, 0, "API %s is reported published without a publish_id", id)}
+		}
+		result[id] = out
 	}
 	for _, f := range val(resp.Failure) {
 		id, code := val(f.ApiId), val(f.ErrorCode)
@@ -131,8 +136,11 @@ func (c *Client) SwitchVersion(ctx context.Context, apiID, versionID string) (ga
 		if err != nil {
 			return err
 		}
-		out = gateway.Outcome{APIID: cmp.Or(val(resp.ApiId), apiID), APIName: val(resp.ApiName),
-			PublishID: val(resp.PublishId), VersionID: cmp.Or(val(resp.VersionId), versionID),
+		if val(resp.VersionId) == "" {
+			return malformed(op, resp.HttpStatusCode, "no version_id")
+		}
+		out = gateway.Outcome{APIID: apiID, APIName: val(resp.ApiName),
+			PublishID: val(resp.PublishId), VersionID: val(resp.VersionId),
 			PublishTime: sdkTime(resp.PublishTime)}
 		return nil
 	})

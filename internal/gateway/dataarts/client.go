@@ -18,6 +18,7 @@ package dataarts
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"time"
@@ -90,6 +91,9 @@ func (c *Client) ResolveAPI(ctx context.Context, ref gateway.APIRef) (gateway.Da
 		if err != nil {
 			return gateway.DataAPI{}, err
 		}
+		if deref(resp.Id) == "" {
+			return gateway.DataAPI{}, malformed("show DataArts API "+ref.ID, resp.HttpStatusCode, "no id")
+		}
 		return gateway.DataAPI{ID: deref(resp.Id), Name: deref(resp.Name)}, nil
 	}
 	for offset := int32(0); ; offset += pageSize {
@@ -103,11 +107,19 @@ func (c *Client) ResolveAPI(ctx context.Context, ref gateway.APIRef) (gateway.Da
 		if err != nil {
 			return gateway.DataAPI{}, err
 		}
-		records := derefSlice(resp.Records)
+		if resp.Records == nil {
+			return gateway.DataAPI{}, malformed("list DataArts APIs named "+ref.Name, resp.HttpStatusCode, `no "records" list`)
+		}
+		records := *resp.Records
 		for _, r := range records {
-			if deref(r.Name) == ref.Name { // the filter matches substrings
-				return gateway.DataAPI{ID: deref(r.Id), Name: ref.Name}, nil
+			if deref(r.Name) != ref.Name { // the filter matches substrings
+				continue
 			}
+			if deref(r.Id) == "" {
+				return gateway.DataAPI{}, malformed("list DataArts APIs named "+ref.Name, resp.HttpStatusCode,
+					"the API has no id")
+			}
+			return gateway.DataAPI{ID: deref(r.Id), Name: ref.Name}, nil
 		}
 		if len(records) < pageSize {
 			return gateway.DataAPI{}, &gateway.Error{Op: "resolve DataArts API", HTTPStatus: http.StatusBadRequest,
@@ -129,7 +141,12 @@ func (c *Client) Publication(ctx context.Context, apiID string) (gateway.DataPub
 		if err != nil {
 			return gateway.DataPublication{}, err
 		}
-		msgs := derefSlice(resp.PublishMessages)
+		if resp.PublishMessages == nil {
+			// Read as "never published", it would publish the API again on every pass.
+			return gateway.DataPublication{}, malformed("read the publication of DataArts API "+apiID, resp.HttpStatusCode,
+				`no "publish_messages" list`)
+		}
+		msgs := *resp.PublishMessages
 		for _, m := range msgs {
 			if deref(m.InstanceId) == c.cluster {
 				pub := gateway.DataPublication{PublishID: deref(m.Id)}
@@ -181,17 +198,16 @@ func (c *Client) Act(ctx context.Context, apiID string, action gateway.DataActio
 	})
 }
 
+// malformed is a successful response that lacks what the operation needs: the call is retried
+// as a transient failure rather than its answer taken as an empty one.
+func malformed(op string, status int, what string) *gateway.Error {
+	return &gateway.Error{Op: op, HTTPStatus: status, Err: errors.New("malformed response body: " + what)}
+}
+
 func deref[T any](p *T) T {
 	var zero T
 	if p == nil {
 		return zero
-	}
-	return *p
-}
-
-func derefSlice[T any](p *[]T) []T {
-	if p == nil {
-		return nil
 	}
 	return *p
 }
