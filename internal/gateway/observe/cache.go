@@ -111,11 +111,12 @@ func (c *Cache) Offline(ctx context.Context, envID string, apiIDs []string) (gat
 }
 
 // invalidateAfter drops the environment's snapshot after a write that may have changed it: one
-// that failed as a whole (it may have landed) or succeeded for at least one API.
+// that failed as a whole (it may have landed), or succeeded for at least one API, or whose
+// answer for an API was not the gateway's refusal, a code, but unreadable or missing.
 func (c *Cache) invalidateAfter(envID string, res gateway.BatchResult, err error) {
 	changed := err != nil
 	for _, o := range res {
-		changed = changed || o.Err == nil
+		changed = changed || o.Err == nil || o.Err.Code == ""
 	}
 	if changed {
 		c.Invalidate(envID)

@@ -18,10 +18,12 @@ package observe
 
 import (
 	"context"
+	"errors"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/apig-operator/apig-operator/internal/gateway"
 	"github.com/apig-operator/apig-operator/internal/gateway/gatewaytest"
 )
 
@@ -108,4 +110,30 @@ func TestReadStartedBeforeAWriteIsNotShared(t *testing.T) {
 		t.Fatalf("a read after our write returned %v, %v", s, err)
 	}
 	<-slow
+}
+
+func TestWritesThatMayHaveLandedInvalidate(t *testing.T) {
+	refused := gateway.Outcome{APIID: "a", Err: &gateway.Error{Code: gateway.CodeAPINotFound}}
+	cases := []struct {
+		reason string
+		res    gateway.BatchResult
+		err    error
+		drop   bool
+	}{
+		{"every API refused with a code: nothing changed", gateway.BatchResult{"a": refused}, nil, false},
+		{"one API done", gateway.BatchResult{"a": refused, "b": {APIID: "b"}}, nil, true},
+		{"the call failed: it may have landed", nil, errors.New("timeout"), true},
+		{"an answer without the API, or unreadable: it may have landed", gateway.BatchResult{"a": refused,
+			"b": {APIID: "b", Err: &gateway.Error{Err: errors.New("the gateway did not report API b")}}}, nil, true},
+	}
+	for _, tc := range cases {
+		t.Run(tc.reason, func(t *testing.T) {
+			c := New(&gatewaytest.Publisher{}, time.Hour)
+			c.snaps["RELEASE"] = &gateway.Snapshot{EnvID: "RELEASE", Taken: time.Now()}
+			c.invalidateAfter("RELEASE", tc.res, tc.err)
+			if _, kept := c.snaps["RELEASE"]; kept == tc.drop {
+				t.Errorf("snapshot kept %v; want dropped %v", kept, tc.drop)
+			}
+		})
+	}
 }
