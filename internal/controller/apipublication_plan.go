@@ -134,13 +134,17 @@ type dataArtsWait struct {
 
 // planDataArts computes the DataArts calls for each API from its publication status. now is an
 // input, not read here, so that the plan stays pure; at is when UNPUBLISH and STOP take effect.
+// An API the spec names twice (by ID and by name) gets one step: a second publish of it would
+// fail as already published.
 func planDataArts(state v1alpha1.PublicationState, targets []target, status map[string]string,
 	at time.Time) (steps []dataStep, waits map[string]dataArtsWait) {
 	waits = map[string]dataArtsWait{}
+	planned := map[string]bool{}
 	for _, t := range targets {
-		if t.Err != nil || t.Owner != "" {
+		if t.Err != nil || t.Owner != "" || planned[t.ID] {
 			continue
 		}
+		planned[t.ID] = true
 		s := status[t.ID]
 		switch s {
 		case gateway.DataStatusPublishWaitReview, gateway.DataStatusRecoverWaitReview:

@@ -161,6 +161,15 @@ func TestPlanDataArts(t *testing.T) {
 	}
 }
 
+func TestPlanDataArtsOneStepPerAPI(t *testing.T) {
+	// spec.apis names the API by ID and by name; reconcileDataArts resolves both to one ID.
+	targets := []target{{ID: "a"}, {ID: "a", Name: "sales_report"}}
+	steps, _ := planDataArts(v1alpha1.StatePublished, targets, map[string]string{"a": ""}, time.Time{})
+	if diff := cmp.Diff([]dataStep{{APIID: "a", Action: "publish"}}, steps); diff != "" {
+		t.Errorf("steps (-want +got):\n%s", diff)
+	}
+}
+
 func TestOfflineTime(t *testing.T) {
 	now := time.Date(2026, 11, 1, 10, 20, 0, 0, time.UTC)
 	at := func(s string) *time.Time {
