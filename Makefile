@@ -86,6 +86,20 @@ test: manifests generate fmt vet ## Run every test: unit, envtest controller tes
 test-unit: ## Run the tests that need no API server.
 	go test $(GO_TEST_FLAGS) $(UNIT_PACKAGES)
 
+# Every fuzz target runs for FUZZTIME, one after the other (go test fuzzes one target per call).
+# Their seeds already run in make test. -run '^$$' runs no test, so the envtest suite of
+# internal/controller does not start and no target needs KUBEBUILDER_ASSETS.
+FUZZTIME ?= 30s
+.PHONY: fuzz
+fuzz: ## Run every fuzz target for FUZZTIME (default 30s) each.
+	@targets="$$(go test -list '^Fuzz' ./... | awk '/^Fuzz/ { names = names " " $$1 } /^(ok|\?)/ { if (names != "") print $$2 names; names = "" }')"; \
+	while read -r pkg names; do \
+		for name in $$names; do \
+			echo "fuzz: $$pkg $$name for $(FUZZTIME)"; \
+			go test "$$pkg" -run '^$$' -fuzz "^$$name\$$" -fuzztime "$(FUZZTIME)"; \
+		done; \
+	done <<< "$$targets"
+
 ##@ Build
 
 .PHONY: build
