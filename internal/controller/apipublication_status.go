@@ -206,7 +206,7 @@ func publicationVerdict(s *pubScope, err error) verdict {
 		case a.Error != nil && a.Error.Code == v1alpha1.ReasonConflict:
 			conflicts = append(conflicts, fmt.Sprintf("%s: %s", label, a.Error.Message))
 		case a.Error != nil:
-			failures = append(failures, fmt.Sprintf("%s %s", a.Error.Code, a.Error.Message))
+			failures = append(failures, strings.TrimSpace(a.Error.Code+" "+a.Error.Message))
 			codes = append(codes, a.Error.Code)
 		case a.State == stateRejected:
 			failures = append(failures, label+" was rejected by the DataArts reviewer: change it, then request a reconcile")
