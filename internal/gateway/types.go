@@ -151,6 +151,8 @@ type Publisher interface {
 	// ResolveAPIs finds APIs by ID or name. The result has one entry per ref, in order; an
 	// API that does not exist is an *Error with code APIG.3002 in errs at its index.
 	ResolveAPIs(ctx context.Context, refs []APIRef) (apis []API, errs []error, err error)
+	// APIs lists every API of the instance.
+	APIs(ctx context.Context) ([]API, error)
 	// Observe reads what an environment serves.
 	Observe(ctx context.Context, envID string) (*Snapshot, error)
 	// Publish publishes each API in the environment, a new version each.

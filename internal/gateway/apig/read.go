@@ -168,14 +168,13 @@ func (c *Client) ResolveAPIs(ctx context.Context, refs []gateway.APIRef) ([]gate
 		return apis, errs, nil
 	}
 	const op = "resolve APIs"
-	infos, err := c.listAPIs(ctx, op, model.ListApisV2Request{})
+	all, err := c.apis(ctx, op)
 	if err != nil {
 		return nil, nil, err
 	}
-	byID := make(map[string]gateway.API, len(infos))
-	byName := make(map[string][]gateway.API, len(infos))
-	for _, info := range infos {
-		a := apiFromInfo(info)
+	byID := make(map[string]gateway.API, len(all))
+	byName := make(map[string][]gateway.API, len(all))
+	for _, a := range all {
 		byID[a.ID] = a
 		byName[a.Name] = append(byName[a.Name], a)
 	}
@@ -194,6 +193,23 @@ func (c *Client) ResolveAPIs(ctx context.Context, refs []gateway.APIRef) ([]gate
 		}
 	}
 	return apis, errs, nil
+}
+
+// APIs lists every API of the instance.
+func (c *Client) APIs(ctx context.Context) ([]gateway.API, error) {
+	return c.apis(ctx, "list APIs")
+}
+
+func (c *Client) apis(ctx context.Context, op string) ([]gateway.API, error) {
+	infos, err := c.listAPIs(ctx, op, model.ListApisV2Request{})
+	if err != nil {
+		return nil, err
+	}
+	apis := make([]gateway.API, len(infos))
+	for i, info := range infos {
+		apis[i] = apiFromInfo(info)
+	}
+	return apis, nil
 }
 
 // perRef reports whether an error of a single lookup belongs to its ref rather than the call.

@@ -42,6 +42,15 @@ type Cache struct {
 	// arrive after it.
 	gen map[string]uint64
 	all uint64
+	// catalog is every API of the instance, for ResolveAPIs.
+	catalog *catalog
+}
+
+// catalog is a listing of the instance's APIs by ID and by name.
+type catalog struct {
+	taken  time.Time
+	byID   map[string]gateway.API
+	byName map[string][]gateway.API
 }
 
 // New wraps inner; snapshots are reused while younger than maxAge.
@@ -79,6 +88,81 @@ func (c *Cache) Observe(ctx context.Context, envID string) (*gateway.Snapshot, e
 		return nil, err
 	}
 	return v.(*gateway.Snapshot), nil
+}
+
+// ResolveAPIs resolves references against one shared listing of the instance's APIs, read at
+// most maxAge ago: five hundred objects that name an API each make one listing, not five
+// hundred lookups. A reference the listing does not settle (an API created since, a name
+// two APIs share, a reference with both or neither of ID and name) goes to the wrapped
+// Publisher, which looks it up or says what is wrong with it.
+func (c *Cache) ResolveAPIs(ctx context.Context, refs []gateway.APIRef) ([]gateway.API, []error, error) {
+	cat, err := c.apiCatalog(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	apis, errs := make([]gateway.API, len(refs)), make([]error, len(refs))
+	var rest []int
+	for i, ref := range refs {
+		var found []gateway.API
+		switch {
+		case ref.ID != "" && ref.Name == "":
+			if a, ok := cat.byID[ref.ID]; ok {
+				found = []gateway.API{a}
+			}
+		case ref.Name != "" && ref.ID == "":
+			found = cat.byName[ref.Name]
+		}
+		if len(found) == 1 {
+			apis[i] = found[0]
+		} else {
+			rest = append(rest, i)
+		}
+	}
+	if len(rest) == 0 {
+		return apis, errs, nil
+	}
+	restRefs := make([]gateway.APIRef, len(rest))
+	for j, i := range rest {
+		restRefs[j] = refs[i]
+	}
+	more, moreErrs, err := c.Publisher.ResolveAPIs(ctx, restRefs)
+	if err != nil {
+		return nil, nil, err
+	}
+	for j, i := range rest {
+		apis[i], errs[i] = more[j], moreErrs[j]
+	}
+	return apis, errs, nil
+}
+
+func (c *Cache) apiCatalog(ctx context.Context) (*catalog, error) {
+	c.mu.Lock()
+	if cat := c.catalog; cat != nil && c.now().Sub(cat.taken) < c.maxAge {
+		c.mu.Unlock()
+		return cat, nil
+	}
+	c.mu.Unlock()
+	v, err, _ := c.flights.Do("catalog", func() (any, error) {
+		taken := c.now()
+		list, err := c.Publisher.APIs(context.WithoutCancel(ctx))
+		if err != nil {
+			return nil, err
+		}
+		cat := &catalog{taken: taken, byID: make(map[string]gateway.API, len(list)),
+			byName: make(map[string][]gateway.API, len(list))}
+		for _, a := range list {
+			cat.byID[a.ID] = a
+			cat.byName[a.Name] = append(cat.byName[a.Name], a)
+		}
+		c.mu.Lock()
+		c.catalog = cat
+		c.mu.Unlock()
+		return cat, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return v.(*catalog), nil
 }
 
 // Invalidate drops the snapshot of an environment; an empty envID drops them all.

@@ -18,7 +18,9 @@ package observe_test
 
 import (
 	"context"
+	"fmt"
 	"net/http/httptest"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -32,32 +34,11 @@ import (
 // TestObserversShareListCalls runs 100 concurrent observers of one environment, three rounds
 // an observe interval apart, and counts the list calls the simulator received.
 func TestObserversShareListCalls(t *testing.T) {
-	const (
-		project  = "0a1b2c3d4e5f60718293a4b5c6d7e8f9"
-		instance = "eddc4d25480b4cd6b512f270a1b8b341"
-		interval = 300 * time.Millisecond
-	)
-	sim, err := gatewaysim.New(&gatewaysim.Seed{
-		Tokens: []string{"demo-token"},
-		Projects: []gatewaysim.SeedProject{{ID: project, APIG: []gatewaysim.SeedInstance{{
-			InstanceID: instance, Groups: []gatewaysim.SeedGroup{{Name: "shop", APIs: []gatewaysim.SeedAPI{
-				{Name: "get_user", Path: "/users/{id}", Published: []gatewaysim.SeedPublication{
-					{Environment: "RELEASE", Versions: []string{"ee1a5a38d3d3493abf1dc4ed6cacfa0b"}}}},
-			}}},
-		}}}},
-	}, gatewaysim.Options{Latency: 50 * time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(sim)
-	defer srv.Close()
-	raw, err := apig.New(gateway.Config{Name: "ns/gw", Endpoint: srv.URL, ProjectID: project, InstanceID: instance,
-		Credentials: gateway.Credentials{Token: "demo-token"},
-		Caller:      &gateway.Caller{Gateway: "ns/gw", Gate: gateway.NewGate(100, 100)}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	cache := observe.New(raw, interval)
+	const interval = 300 * time.Millisecond
+	sim, cache := newSimCache(t, interval, gatewaysim.SeedGroup{Name: "shop", APIs: []gatewaysim.SeedAPI{
+		{Name: "get_user", Path: "/users/{id}", Published: []gatewaysim.SeedPublication{
+			{Environment: "RELEASE", Versions: []string{"ee1a5a38d3d3493abf1dc4ed6cacfa0b"}}}},
+	}})
 
 	lists := func() int { return sim.Stats().Operations["ListApisV2"]["200"] }
 	for round := 1; round <= 3; round++ {
@@ -77,4 +58,73 @@ func TestObserversShareListCalls(t *testing.T) {
 		}
 		time.Sleep(interval - time.Since(start) + 10*time.Millisecond) // the next observe interval
 	}
+}
+
+// TestResolversShareOneListing: 100 objects that each name one unpublished API make one
+// listing of the instance's APIs; a reference the listing does not settle goes to the adapter.
+func TestResolversShareOneListing(t *testing.T) {
+	var apis []gatewaysim.SeedAPI
+	for i := range 100 {
+		apis = append(apis, gatewaysim.SeedAPI{Name: fmt.Sprintf("api_%03d", i), Path: fmt.Sprintf("/a/%d", i)})
+	}
+	sim, cache := newSimCache(t, time.Minute, gatewaysim.SeedGroup{Name: "one", APIs: apis})
+	lists := func() int { return sim.Stats().Operations["ListApisV2"]["200"] }
+
+	var wg sync.WaitGroup
+	for i := range 100 {
+		wg.Go(func() {
+			name := fmt.Sprintf("api_%03d", i)
+			got, errs, err := cache.ResolveAPIs(context.Background(), []gateway.APIRef{{Name: name}})
+			if err != nil || errs[0] != nil || got[0].Name != name || got[0].ID == "" {
+				t.Errorf("resolve %s: %v, %v, %v", name, got, errs, err)
+			}
+		})
+	}
+	wg.Wait()
+	if n := lists(); n != 1 {
+		t.Fatalf("100 resolvers made %d list calls, want 1", n)
+	}
+
+	_, errs, err := cache.ResolveAPIs(context.Background(), []gateway.APIRef{{Name: "api_001"}, {Name: "missing"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if errs[0] != nil || !gateway.HasCode(errs[1], gateway.CodeAPINotFound) {
+		t.Errorf("errors %v, want none and APIG.3002", errs)
+	}
+	if n := lists(); n != 2 {
+		t.Errorf("the reference the listing lacks made %d more list calls, want 1 lookup", n-1)
+	}
+	_, errs, err = cache.ResolveAPIs(context.Background(), []gateway.APIRef{{Name: "api_002", ID: "x"}})
+	if err == nil && errs[0] != nil {
+		err = errs[0]
+	}
+	if err == nil || !strings.Contains(err.Error(), "exactly one of an ID and a name") {
+		t.Errorf("a reference with an ID and a name: %v", err)
+	}
+}
+
+// newSimCache serves the groups from a simulator and wraps an APIG client of it in a Cache.
+func newSimCache(t *testing.T, interval time.Duration, groups ...gatewaysim.SeedGroup) (*gatewaysim.Server, *observe.Cache) {
+	t.Helper()
+	const (
+		project  = "0a1b2c3d4e5f60718293a4b5c6d7e8f9"
+		instance = "eddc4d25480b4cd6b512f270a1b8b341"
+	)
+	sim, err := gatewaysim.New(&gatewaysim.Seed{
+		Tokens:   []string{"demo-token"},
+		Projects: []gatewaysim.SeedProject{{ID: project, APIG: []gatewaysim.SeedInstance{{InstanceID: instance, Groups: groups}}}},
+	}, gatewaysim.Options{Latency: 50 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(sim)
+	t.Cleanup(srv.Close)
+	raw, err := apig.New(gateway.Config{Name: "ns/gw", Endpoint: srv.URL, ProjectID: project, InstanceID: instance,
+		Credentials: gateway.Credentials{Token: "demo-token"},
+		Caller:      &gateway.Caller{Gateway: "ns/gw", Gate: gateway.NewGate(100, 100)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sim, observe.New(raw, interval)
 }
