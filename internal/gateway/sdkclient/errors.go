@@ -406,14 +406,22 @@ func Error(op string, err error) *gateway.Error {
 		return serviceError(op, sv)
 	}
 	// Transport errors (timeouts, refused connections, TLS) stay whole, for errors.Is and As;
-	// they name the URL, never a header.
+	// they name the URL, never a request header.
 	var nerr net.Error
 	if errors.As(err, &nerr) && nerr.Timeout() {
 		// Go words a client timeout several ways; say it plainly once.
-		return gateway.Transport(op, fmt.Errorf("timed out: %w", err))
+		return gateway.Transport(op, fmt.Errorf("timed out: %w", transportError{err}))
 	}
-	return gateway.Transport(op, err)
+	return gateway.Transport(op, transportError{err})
 }
+
+// transportError is a transport error whose text fits a message: Go quotes the line of a
+// malformed response header in it, which can be a megabyte long.
+type transportError struct{ err error }
+
+func (e transportError) Error() string { return clip(clean(e.err.Error()), maxMessage) }
+
+func (e transportError) Unwrap() error { return e.err }
 
 // serviceError maps the SDK's own error: a 2xx body it could not decode, or, from the SDK's
 // default handler, an error response.

@@ -152,6 +152,12 @@ func TestError(t *testing.T) {
 	if !errors.Is(Error("op", timeout), timeout) {
 		t.Error("a transport error lost its cause")
 	}
+	// Go quotes a malformed response header line in its transport error.
+	long := errors.New(`net/http: HTTP/1.x transport connection broken: malformed MIME header line: "` +
+		strings.Repeat(`\x0e`, 5000) + `"`)
+	if got := Error("op", long); len(got.Error()) > 1100 || !errors.Is(got, long) {
+		t.Errorf("a long transport error: %d bytes, cause kept %v", len(got.Error()), errors.Is(got, long))
+	}
 }
 
 type timeoutError struct{}
