@@ -565,6 +565,12 @@ func (r *ApiPublicationReconciler) reconcileDelete(ctx context.Context, s *pubSc
 		return nil
 	}
 	if !pub.Spec.Suspend && pub.Spec.DeletionPolicy != v1alpha1.DeletionPolicyRetain {
+		if r.inflight.inFlight(pub.UID) {
+			// A publish of this object is still in flight: deciding now would miss what it
+			// publishes. Its landing brings the object back.
+			s.handedOff = true
+			return nil
+		}
 		if err := r.takeOffline(ctx, s); err != nil {
 			return err
 		}
@@ -578,33 +584,63 @@ func (r *ApiPublicationReconciler) reconcileDelete(ctx context.Context, s *pubSc
 }
 
 // takeOffline takes offline the APIs this object published, except those another
-// ApiPublication also declares in the same environment.
+// ApiPublication also declares in the same environment. On APIG it asks the gateway rather
+// than trusting status alone: a publish that landed just before the manager was killed is not
+// in status yet, so every declared API live in the environment is taken offline too.
 func (r *ApiPublicationReconciler) takeOffline(ctx context.Context, s *pubScope) error {
 	pub := s.pub
-	var ids []string
+	var known []string
 	for _, a := range pub.Status.APIs {
 		if a.State == string(v1alpha1.StatePublished) || a.State == string(v1alpha1.StateSuspended) {
-			ids = append(ids, a.ID)
+			known = append(known, a.ID)
 		}
 	}
-	if len(ids) == 0 {
-		return nil
-	}
 	if err := r.connect(ctx, s); err != nil {
+		if len(known) == 0 {
+			return nil // nothing published as far as this object knows, and no gateway to ask
+		}
 		return deletionBlocked(err)
 	}
-	targets := make([]target, len(ids))
-	for i, id := range ids {
-		targets[i] = target{ID: id}
-	}
 	if s.conn.DataService != nil {
-		return r.unpublishDataArts(ctx, s, targets)
+		if len(known) == 0 {
+			return nil
+		}
+		return r.unpublishDataArts(ctx, s, targetsOf(known))
 	}
 	envID, err := resolveEnv(ctx, s.gw, s.conn, pub.Spec.Environment)
 	if err != nil {
 		return deletionBlocked(err)
 	}
 	s.envID = envID
+	snap, err := s.conn.Publisher.Observe(ctx, envID)
+	if err != nil {
+		return deletionBlocked(err)
+	}
+	declared, err := r.resolveTargets(ctx, s, snap)
+	var pe *passError
+	if err != nil && (!errors.As(err, &pe) || pe.reason != v1alpha1.ReasonGroupNotFound) {
+		return deletionBlocked(err) // a group that is gone has no APIs left to take offline
+	}
+	var live []string
+	seen := map[string]bool{}
+	add := func(id string) {
+		if _, ok := snap.APIs[id]; ok && !seen[id] {
+			seen[id] = true
+			live = append(live, id)
+		}
+	}
+	for _, id := range known {
+		add(id)
+	}
+	for _, t := range declared {
+		if t.Err == nil {
+			add(t.ID)
+		}
+	}
+	if len(live) == 0 {
+		return nil
+	}
+	targets := targetsOf(live)
 	if err := r.markSharers(ctx, s, targets); err != nil {
 		return err
 	}
@@ -629,6 +665,14 @@ func (r *ApiPublicationReconciler) takeOffline(ctx context.Context, s *pubScope)
 	}
 	r.event(pub, "TakenOffline", "Took %s offline in %s before deletion", succeeded(res), pub.Spec.Environment)
 	return nil
+}
+
+func targetsOf(ids []string) []target {
+	targets := make([]target, len(ids))
+	for i, id := range ids {
+		targets[i] = target{ID: id}
+	}
+	return targets
 }
 
 // unpublishDataArts schedules UNPUBLISH for each API no other object declares. DLM.4182

@@ -187,6 +187,23 @@ var _ = Describe("ApiPublication", func() {
 		Expect(g.sim.Stats().Writes).To(Equal(writes))
 	})
 
+	It("takes offline what a publish in flight at deletion publishes, once it lands", func() {
+		g := newSimGateway(v1alpha1.ProviderAPIG, gatewaysim.SeedInstance{Groups: []gatewaysim.SeedGroup{{Name: "shop",
+			APIs: []gatewaysim.SeedAPI{apiSeed(hexID(1), "one")}}}}, nil)
+		Expect(g.sim.AddFault(gatewaysim.Fault{Operation: "BatchPublishOrOfflineApiV2", Latency: "3s", Count: 1})).To(Succeed())
+		pub := g.publication("racing", v1alpha1.ApiPublicationSpec{Environment: "RELEASE", APIs: []v1alpha1.PublishedApi{{ID: hexID(1)}}})
+		Expect(k8sClient.Create(ctx, pub)).To(Succeed())
+		Eventually(func() []string {
+			_ = k8sClient.Get(ctx, client.ObjectKeyFromObject(pub), pub)
+			return pub.Finalizers
+		}).Should(ContainElement(v1alpha1.Finalizer))
+		Expect(k8sClient.Delete(ctx, pub)).To(Succeed())
+		Eventually(func() error { return k8sClient.Get(ctx, client.ObjectKeyFromObject(pub), pub) }).
+			WithTimeout(30 * time.Second).Should(MatchError(ContainSubstring("not found")))
+		Expect(g.calls("BatchPublishOrOfflineApiV2", "200")).To(Equal(2), "the publish, then the offline")
+		Expect(g.liveVersion("one", "RELEASE")).To(BeEmpty())
+	})
+
 	It("makes no gateway call while suspended, and releases a suspended object without one", func() {
 		g := newSimGateway(v1alpha1.ProviderAPIG, gatewaysim.SeedInstance{Groups: []gatewaysim.SeedGroup{{Name: "shop",
 			APIs: []gatewaysim.SeedAPI{apiSeed(getUserID, "get_user")}}}}, nil)

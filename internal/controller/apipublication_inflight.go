@@ -64,6 +64,13 @@ func (f *inflight) take(uid types.UID) (*batchAnswer, bool) {
 	return ans, f.busy[uid]
 }
 
+// inFlight reports whether calls of an object are in flight.
+func (f *inflight) inFlight(uid types.UID) bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.busy[uid]
+}
+
 // start hands the plan's publish and offline calls to the publisher in the background; the
 // object is reconciled again when they land.
 func (f *inflight) start(ctx context.Context, obj client.Object, pub gateway.Publisher, envID, remark string,
