@@ -152,7 +152,7 @@ func startManager() {
 func startManagerAs(logName string, args ...string) *exec.Cmd {
 	GinkgoHelper()
 	return startAs(logName, "manager", append([]string{"--kubeconfig", kubeconfig, "--metrics-bind-address=0",
-		"--health-probe-bind-address=" + freeAddr(), "--zap-log-level=info"}, args...)...)
+		"--health-probe-bind-address=" + freeAddr(), "--zap-log-level=debug"}, args...)...)
 }
 
 // startSim runs a simulator with a seed and returns it with its URL once it answers.

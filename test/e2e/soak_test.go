@@ -197,7 +197,9 @@ spec:
 			rel := a.Publications["RELEASE"]
 			switch {
 			case soakDeleted(i):
-				Expect(rel.LiveVersion).To(BeEmpty(), "%s was deleted with deletionPolicy Offline", soakObject(i))
+				Expect(rel.LiveVersion).To(BeEmpty(), func() string {
+					return fmt.Sprintf("%s was deleted with deletionPolicy Offline\n%s", soakObject(i), history(soakObject(i), rel))
+				})
 				Expect(len(rel.Versions)).To(BeNumerically("<=", 1), "%s published more than once", a.Name)
 			case soakPinned(i):
 				declared[a.Name] = true
@@ -236,6 +238,23 @@ spec:
 			strings.Join(ops, "; "))
 	})
 })
+
+// history tells what happened to an object: the API's publications on the gateway, and the
+// manager's log lines that name the object.
+func history(object string, rel gatewaysim.PublicationDump) string {
+	data, _ := json.MarshalIndent(rel, "", "  ")
+	logs, _ := filepath.Glob(filepath.Join(work, "manager*.log"))
+	var lines []string
+	for _, path := range logs {
+		text, _ := os.ReadFile(path)
+		for _, line := range strings.Split(string(text), "\n") {
+			if strings.Contains(line, `"`+object+`"`) {
+				lines = append(lines, line)
+			}
+		}
+	}
+	return "gateway: " + string(data) + "\nmanager log:\n" + strings.Join(lines[max(0, len(lines)-40):], "\n")
+}
 
 // applySoakObjects applies the soak's objects from..to-1 in one kubectl apply.
 func applySoakObjects(from, to int) {
