@@ -75,6 +75,17 @@ var fuzzOps = []fuzzOp{
 		refs := []gateway.APIRef{{ID: tAPIUser}, {Name: "get_user"}, {ID: tAPIMock}, {Name: "list_orders"}}
 		checkResolved(t, refs)(c.ResolveAPIs(ctx, refs))
 	}},
+	{"APIs", func(ctx context.Context, t *testing.T, c *Client) {
+		apis, err := c.APIs(ctx)
+		if failed(t, err) {
+			return
+		}
+		for _, a := range apis {
+			if a.ID == "" {
+				t.Errorf("APIs has an API without an ID: %+v", a)
+			}
+		}
+	}},
 	{"Observe", func(ctx context.Context, t *testing.T, c *Client) {
 		snap, err := c.Observe(ctx, gateway.ReleaseEnvID)
 		if failed(t, err) {
