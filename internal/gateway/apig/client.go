@@ -36,6 +36,8 @@ const (
 	pageLimit int32 = 500
 	// maxPages stops a listing whose total keeps moving away (500,000 items).
 	maxPages = 1000
+	// maxRestarts is how many times a listing that changed while it was read is read again.
+	maxRestarts = 3
 	// maxBatch is the most API IDs the batch endpoint takes in one call.
 	maxBatch = 1000
 )
@@ -86,11 +88,15 @@ func (c *Client) call(ctx context.Context, sdkOp, op string, fn func() error) er
 }
 
 // collect reads every page of a listing. page fetches the items from offset on and returns
-// them with the gateway's total.
+// them with the gateway's total. Pages are read by offset, so an item removed from an earlier
+// page while the later ones are read shifts one item of the next page out of view: an API live
+// all along would look offline, and be published again or left online by a deletion. A total
+// that moves between pages says the listing changed, and it is read again from the start.
 func collect[T any](ctx context.Context, c *Client, sdkOp, op string,
 	page func(offset int64) ([]T, int64, error)) ([]T, error) {
 	var all []T
-	var offset int64
+	var offset, first int64
+	restarts := 0
 	for range maxPages {
 		var items []T
 		var total int64
@@ -101,6 +107,17 @@ func collect[T any](ctx context.Context, c *Client, sdkOp, op string,
 		})
 		if err != nil {
 			return nil, err
+		}
+		switch {
+		case offset == 0:
+			first = total
+		case total != first:
+			if restarts++; restarts > maxRestarts {
+				return nil, &gateway.Error{Op: op, Err: fmt.Errorf(
+					"the listing kept changing while it was read (%d times); it is read again on the next pass", restarts)}
+			}
+			all, offset = nil, 0
+			continue
 		}
 		all = append(all, items...)
 		offset += int64(len(items))
