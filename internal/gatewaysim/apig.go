@@ -589,9 +589,11 @@ func (s *Server) publishOne(c *call) response {
 		if err := c.inst.offline(a, body.EnvID); err != nil {
 			return fail(err)
 		}
+		c.action, c.apis = body.Action, []string{a.ID}
 		return ok(http.StatusCreated, publishJSON{APIID: a.ID, APIName: a.Name, EnvID: body.EnvID, Remark: body.Remark})
 	}
 	v := c.inst.publish(a, body.EnvID, body.Remark, c.now)
+	c.action, c.apis = body.Action, []string{a.ID}
 	return ok(http.StatusCreated, publishResult(a, v, c.now))
 }
 
@@ -641,6 +643,7 @@ func (s *Server) batchPublish(c *call) response {
 		}
 	}
 	success, failure := []publishJSON{}, []failureJSON{}
+	c.action = action
 	for _, id := range ids {
 		a := c.inst.api(id)
 		if a == nil {
@@ -653,10 +656,12 @@ func (s *Server) batchPublish(c *call) response {
 				continue
 			}
 			success = append(success, publishJSON{APIID: a.ID, APIName: a.Name, EnvID: body.EnvID, Remark: body.Remark})
+			c.apis = append(c.apis, a.ID)
 			continue
 		}
 		v := c.inst.publish(a, body.EnvID, body.Remark, c.now)
 		success = append(success, publishResult(a, v, c.now))
+		c.apis = append(c.apis, a.ID)
 	}
 	return ok(http.StatusOK, map[string]any{"success": success, "failure": failure})
 }

@@ -143,6 +143,9 @@ type call struct {
 	project   *project
 	inst      *instance // APIG operations
 	workspace string    // DataArts operations
+	// action and apis are what a publish or offline call acted on, for the call log.
+	action string
+	apis   []string
 }
 
 // response is what a handler returns: a JSON body, a raw body, or an error.
@@ -341,6 +344,10 @@ type Call struct {
 	Path      string    `json:"path"`
 	Status    int       `json:"status"`
 	UserAgent string    `json:"userAgent,omitempty"`
+	// Action (online or offline) and APIs are what a publish or offline call acted on: the
+	// APIs it published or took offline, not those it refused.
+	Action string   `json:"action,omitempty"`
+	APIs   []string `json:"apis,omitempty"`
 }
 
 func (s *Server) record(c *call, status int) {
@@ -356,7 +363,7 @@ func (s *Server) record(c *call, status int) {
 		s.calls = s.calls[1:]
 	}
 	s.calls = append(s.calls, Call{Time: time.Now(), Operation: c.op, Method: c.r.Method,
-		Path: c.r.URL.Path, Status: status, UserAgent: c.r.UserAgent()})
+		Path: c.r.URL.Path, Status: status, UserAgent: c.r.UserAgent(), Action: c.action, APIs: c.apis})
 }
 
 // decode unmarshals a JSON request body; a malformed body is the gateway's APIG.2000.

@@ -344,3 +344,24 @@ func TestResetRestoresTheSeed(t *testing.T) {
 		t.Errorf("stats not reset: %+v", st)
 	}
 }
+
+// TestCallLogNamesTheAPIsActedOn: the call log says which APIs a publish or offline call acted
+// on, so a test can count the publishes of each API; refused ones are not listed.
+func TestCallLogNamesTheAPIsActedOn(t *testing.T) {
+	sim := newExampleSim(t, Options{})
+	body := `{"env_id":"` + ReleaseEnvID + `","apis":["` + exMockAPI + `","` + strings.Repeat("0", 32) + `"]}`
+	if status, resp, _ := do(t, sim, "POST", "/apis/publish?action=online", body); status != 200 {
+		t.Fatalf("batch publish: %d %v", status, resp)
+	}
+	do(t, sim, "POST", "/apis/action", `{"action":"offline","api_id":"`+exAPI+`","env_id":"`+ReleaseEnvID+`"}`)
+	calls := sim.Calls()
+	if len(calls) != 2 {
+		t.Fatalf("%d calls logged, want 2", len(calls))
+	}
+	if c := calls[0]; c.Action != "online" || len(c.APIs) != 1 || c.APIs[0] != exMockAPI {
+		t.Errorf("batch publish logged as %s %v, want online [%s]", c.Action, c.APIs, exMockAPI)
+	}
+	if c := calls[1]; c.Action != "offline" || len(c.APIs) != 1 || c.APIs[0] != exAPI {
+		t.Errorf("offline logged as %s %v, want offline [%s]", c.Action, c.APIs, exAPI)
+	}
+}

@@ -26,6 +26,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -190,6 +191,20 @@ spec:
 		for _, a := range simState(url).Projects[project].APIG[instance].APIs {
 			byName[a.Name] = a
 		}
+		var calls []gatewaysim.Call
+		simGet(url, "/_sim/calls", &calls)
+		published := map[string]int{} // publish calls that acted on each API, by ID
+		for _, c := range calls {
+			if c.Action == "online" {
+				for _, id := range c.APIs {
+					published[id]++
+				}
+			}
+		}
+		// why describes a failed invariant with the API's history, only when one fails.
+		why := func(i int, a gatewaysim.APIDump, format string) func() string {
+			return func() string { return fmt.Sprintf(format, soakObject(i), a.Name) + apiHistory(soakObject(i), a, calls) }
+		}
 		declared := map[string]bool{}
 		for i := range n {
 			a, ok := byName[soakAPI(i)]
@@ -197,18 +212,18 @@ spec:
 			rel := a.Publications["RELEASE"]
 			switch {
 			case soakDeleted(i):
-				Expect(rel.LiveVersion).To(BeEmpty(), func() string {
-					return fmt.Sprintf("%s was deleted with deletionPolicy Offline\n%s", soakObject(i), history(soakObject(i), rel))
-				})
-				Expect(len(rel.Versions)).To(BeNumerically("<=", 1), "%s published more than once", a.Name)
+				Expect(rel.LiveVersion).To(BeEmpty(), why(i, a, "%s was deleted with deletionPolicy Offline, and %s is live"))
+				Expect(published[a.ID]).To(BeNumerically("<=", 1), why(i, a, "%s: %s was published more than once"))
 			case soakPinned(i):
 				declared[a.Name] = true
-				Expect(rel.LiveVersion).To(Equal(soakVersion(i, 1)), "%s pins its first version", soakObject(i))
+				Expect(rel.LiveVersion).To(Equal(soakVersion(i, 1)), why(i, a, "%s pins the first version of %s"))
+				Expect(published[a.ID]).To(BeZero(), why(i, a, "%s: %s switched versions by publishing"))
 				Expect(rel.Versions).To(HaveLen(2), "%s switched versions without creating one", a.Name)
 			default:
 				declared[a.Name] = true
-				Expect(rel.LiveVersion).NotTo(BeEmpty(), "%s is not published", a.Name)
-				Expect(rel.Versions).To(HaveLen(1), "%s published more than once", a.Name)
+				Expect(rel.LiveVersion).NotTo(BeEmpty(), why(i, a, "%s: %s is not published"))
+				Expect(published[a.ID]).To(Equal(1), why(i, a, "%s: %s was not published exactly once"))
+				Expect(rel.Versions).To(HaveLen(1))
 			}
 		}
 		for _, a := range byName {
@@ -239,21 +254,28 @@ spec:
 	})
 })
 
-// history tells what happened to an object: the API's publications on the gateway, and the
-// manager's log lines that name the object.
-func history(object string, rel gatewaysim.PublicationDump) string {
-	data, _ := json.MarshalIndent(rel, "", "  ")
+// apiHistory tells what happened to an object and its API: the API's publications on the
+// gateway, the calls that acted on it, and the manager's log lines that name the object.
+func apiHistory(object string, a gatewaysim.APIDump, calls []gatewaysim.Call) string {
+	var b strings.Builder
+	data, _ := json.MarshalIndent(a.Publications, "", "  ")
+	fmt.Fprintf(&b, "\ngateway: %s\ncalls that acted on %s:\n", data, a.Name)
+	for _, c := range calls {
+		if slices.Contains(c.APIs, a.ID) {
+			fmt.Fprintf(&b, "  %s %s %s by %s\n", c.Time.Format(time.StampMicro), c.Operation, c.Action, c.UserAgent)
+		}
+	}
+	b.WriteString("manager log:\n")
 	logs, _ := filepath.Glob(filepath.Join(work, "manager*.log"))
-	var lines []string
 	for _, path := range logs {
 		text, _ := os.ReadFile(path)
 		for _, line := range strings.Split(string(text), "\n") {
 			if strings.Contains(line, `"`+object+`"`) {
-				lines = append(lines, line)
+				b.WriteString(line + "\n")
 			}
 		}
 	}
-	return "gateway: " + string(data) + "\nmanager log:\n" + strings.Join(lines[max(0, len(lines)-40):], "\n")
+	return b.String()
 }
 
 // applySoakObjects applies the soak's objects from..to-1 in one kubectl apply.

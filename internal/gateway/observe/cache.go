@@ -144,7 +144,7 @@ func (c *Cache) apiCatalog(ctx context.Context) (*catalog, error) {
 	c.mu.Unlock()
 	v, err, _ := c.flights.Do("catalog", func() (any, error) {
 		taken := c.now()
-		list, err := c.Publisher.APIs(context.WithoutCancel(ctx))
+		list, err := c.APIs(context.WithoutCancel(ctx))
 		if err != nil {
 			return nil, err
 		}
