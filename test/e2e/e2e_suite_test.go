@@ -127,20 +127,24 @@ var _ = AfterSuite(func() {
 	Expect(testEnv.Stop()).To(Succeed())
 })
 
-// A failed scenario shows the end of every log, which is all CI keeps of the run.
+// A failed scenario shows the end of every log, which is all CI keeps of the run, and keeps
+// the whole logs in a directory outside the suite's, which is removed.
 var _ = ReportAfterEach(func(report SpecReport) {
 	if !report.Failed() {
 		return
 	}
+	kept, _ := os.MkdirTemp("", "apig-operator-e2e-logs-")
 	logs, _ := filepath.Glob(filepath.Join(work, "*.log"))
 	for _, path := range logs {
 		data, err := os.ReadFile(path)
 		if err != nil {
 			continue
 		}
+		_ = os.WriteFile(filepath.Join(kept, filepath.Base(path)), data, 0o600)
 		lines := strings.Split(strings.TrimRight(string(data), "\n"), "\n")
 		fmt.Fprintf(GinkgoWriter, "--- last lines of %s\n%s\n", filepath.Base(path), strings.Join(lines[max(0, len(lines)-40):], "\n"))
 	}
+	fmt.Fprintf(GinkgoWriter, "--- the whole logs are in %s\n", kept)
 })
 
 // startManager runs the manager binary against the control plane.

@@ -142,7 +142,7 @@ spec:
 		By(fmt.Sprintf("applying the first %d objects, and killing the manager once the first is Ready", third))
 		applySoakObjects(0, third)
 		Eventually(soakReady).WithTimeout(3 * time.Minute).WithPolling(200 * time.Millisecond).ShouldNot(BeEmpty())
-		GinkgoWriter.Printf("SIGKILL 1 with %d of %d Ready\n", len(soakReady()), third)
+		GinkgoWriter.Printf("%s SIGKILL 1 of manager PID %d with %d of %d Ready\n", time.Now().Format(time.StampMicro), manager.Process.Pid, len(soakReady()), third)
 		kill(manager)
 		startManager()
 
@@ -160,7 +160,7 @@ spec:
 		if len(gone) > 0 {
 			kubectlOK(append([]string{"delete", "apipublication", "-n", soakNS, "--wait=false"}, gone...)...)
 		}
-		GinkgoWriter.Printf("SIGKILL 2 with %d of %d Ready\n", len(soakReady()), 2*third)
+		GinkgoWriter.Printf("%s SIGKILL 2 of manager PID %d with %d of %d Ready\n", time.Now().Format(time.StampMicro), manager.Process.Pid, len(soakReady()), 2*third)
 		kill(manager)
 		startManager()
 
@@ -176,8 +176,11 @@ spec:
 			kubectlOK(append([]string{"delete", "apipublication", "-n", soakNS, "--wait=false"}, gone...)...)
 		}
 		want := soakSurvivors(n)
-		Eventually(soakReady).WithTimeout(time.Duration(3+n/50)*time.Minute).WithPolling(time.Second).
-			Should(Equal(want), "every object not deleted is Ready, and every deleted one is gone")
+		Eventually(func(g Gomega) {
+			ready, present := soakObjects()
+			g.Expect(present).To(Equal(want), "every deleted object is gone")
+			g.Expect(ready).To(Equal(want), "every object not deleted is Ready")
+		}).WithTimeout(time.Duration(3+n/50) * time.Minute).WithPolling(time.Second).Should(Succeed())
 		GinkgoWriter.Printf("converged %d objects (%d deleted) in %s under faults\n", len(want), n-len(want),
 			time.Since(started).Round(time.Second))
 	})
@@ -259,10 +262,29 @@ spec:
 func apiHistory(object string, a gatewaysim.APIDump, calls []gatewaysim.Call) string {
 	var b strings.Builder
 	data, _ := json.MarshalIndent(a.Publications, "", "  ")
-	fmt.Fprintf(&b, "\ngateway: %s\ncalls that acted on %s:\n", data, a.Name)
+	fmt.Fprintf(&b, "\ngateway: %s\ncalls that acted on %s, and the writes a few seconds around them:\n", data, a.Name)
+	var acted []time.Time
 	for _, c := range calls {
 		if slices.Contains(c.APIs, a.ID) {
-			fmt.Fprintf(&b, "  %s %s %s by %s\n", c.Time.Format(time.StampMicro), c.Operation, c.Action, c.UserAgent)
+			acted = append(acted, c.Time)
+		}
+	}
+	near := func(t time.Time) bool {
+		for _, at := range acted {
+			if t.Sub(at) > -5*time.Second && t.Sub(at) < 10*time.Second {
+				return true
+			}
+		}
+		return false
+	}
+	for _, c := range calls {
+		if c.Method != http.MethodGet && near(c.Time) {
+			mark := " "
+			if slices.Contains(c.APIs, a.ID) {
+				mark = "*"
+			}
+			fmt.Fprintf(&b, " %s %s %s %s %d, %d APIs, by %s\n", mark, c.Time.Format(time.StampMicro), c.Operation, c.Action,
+				c.Status, len(c.APIs), c.UserAgent)
 		}
 	}
 	b.WriteString("manager log:\n")
@@ -303,20 +325,29 @@ spec:
 
 // soakReady lists the soak's objects whose Ready condition is True for their generation.
 func soakReady() []string {
+	ready, _ := soakObjects()
+	return ready
+}
+
+// soakObjects lists the soak's objects, and those of them whose Ready condition is True for
+// their generation.
+func soakObjects() (ready, present []string) {
 	out, err := kubectl("get", "apipublication", "-n", soakNS, "-o", `jsonpath={range .items[*]}{.metadata.name}`+
 		` {.metadata.generation} {.status.conditions[?(@.type=="Ready")].status}`+
 		` {.status.conditions[?(@.type=="Ready")].observedGeneration}{"\n"}{end}`)
 	if err != nil {
-		return nil
+		return nil, nil
 	}
-	var ready []string
 	for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
 		f := strings.Fields(line)
+		if len(f) > 0 {
+			present = append(present, f[0])
+		}
 		if len(f) == 4 && f[2] == "True" && f[1] == f[3] {
 			ready = append(ready, f[0])
 		}
 	}
-	return ready
+	return ready, present
 }
 
 // soakSurvivors are the objects not deleted, in the order kubectl lists them.
