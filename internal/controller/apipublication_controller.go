@@ -716,11 +716,10 @@ func (r *ApiPublicationReconciler) markSharers(ctx context.Context, s *pubScope,
 }
 
 // deletionBlocked explains that the finalizer stays, and how to release it.
+// A transient failure is retried with the workqueue's backoff, so one lost call costs a
+// moment, not a minute; a refusal is tried again every minute, in case it was lifted.
 func deletionBlocked(err error) error {
 	class, delay := classifyPass(err)
-	if class != gateway.Waiting {
-		delay = gateway.NotFoundDelay
-	}
 	var pe *passError
 	reason, cause := v1alpha1.ReasonDeleting, err.Error()
 	switch {
@@ -729,9 +728,17 @@ func deletionBlocked(err error) error {
 	case class == gateway.Transient:
 		reason, cause = v1alpha1.ReasonGatewayUnreachable, fmt.Sprintf("the gateway cannot be reached (%v)", err)
 	}
-	return &passError{reason: reason, class: gateway.Waiting, delay: delay,
+	retry := fmt.Sprintf("tried again in %s", delay)
+	switch class {
+	case gateway.Transient:
+		retry = fmt.Sprintf("tried again with backoff, at least every %s", retryMaxDelay)
+	case gateway.Terminal:
+		class, delay = gateway.Waiting, gateway.NotFoundDelay
+		retry = fmt.Sprintf("tried again every %s", delay)
+	}
+	return &passError{reason: reason, class: class, delay: delay,
 		msg: fmt.Sprintf("cannot take the APIs offline before deletion: %s. The object is kept until this succeeds, "+
-			"tried again every %s; set spec.deletionPolicy to Retain to delete it without touching the gateway", cause, delay)}
+			"%s; set spec.deletionPolicy to Retain to delete it without touching the gateway", cause, retry)}
 }
 
 // finish summarizes the pass into status, patches it when it changed, and turns the pass's
