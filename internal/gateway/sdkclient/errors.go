@@ -261,10 +261,9 @@ func stripTags(s string) string {
 		b.WriteString(s[:open])
 		b.WriteByte(' ')
 		s = s[open:]
-		lower := strings.ToLower(s)
 		for _, elem := range []string{"script", "style"} {
-			if strings.HasPrefix(lower, "<"+elem) {
-				if end := strings.Index(lower, "</"+elem); end >= 0 {
+			if hasPrefixFold(s, "<"+elem) {
+				if end := indexFold(s, "</"+elem); end >= 0 {
 					s = s[end:]
 				} else {
 					s = ""
@@ -279,6 +278,22 @@ func stripTags(s string) string {
 		s = s[closeAt+1:]
 	}
 	return b.String()
+}
+
+// hasPrefixFold and indexFold compare ASCII case-insensitively on s's own bytes: lowering s
+// first would shift the indexes, since lowering changes the length of some characters and of
+// invalid UTF-8.
+func hasPrefixFold(s, prefix string) bool {
+	return len(s) >= len(prefix) && strings.EqualFold(s[:len(prefix)], prefix)
+}
+
+func indexFold(s, sub string) int {
+	for i := 0; i+len(sub) <= len(s); i++ {
+		if strings.EqualFold(s[i:i+len(sub)], sub) {
+			return i
+		}
+	}
+	return -1
 }
 
 // clean makes s valid UTF-8 on one line: control characters become spaces and runs of spaces
