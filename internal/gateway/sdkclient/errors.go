@@ -232,10 +232,9 @@ func describeBody(r redactor, data []byte, contentType string) string {
 	kind := "no content type"
 	if contentType != "" {
 		if mt, _, err := mime.ParseMediaType(contentType); err == nil {
-			kind = mt
-		} else {
-			kind = clip(clean(contentType), 50)
+			contentType = mt
 		}
+		kind = clip(clean(contentType), 50)
 	}
 	// Look further than the quoted part, so that markup removed still leaves text to quote.
 	text := string(data[:min(len(data), 8*maxSnippet)])
