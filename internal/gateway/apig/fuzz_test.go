@@ -36,7 +36,7 @@ type fuzzOp struct {
 var fuzzOps = []fuzzOp{
 	{"Environments", func(ctx context.Context, t *testing.T, c *Client) {
 		envs, err := c.Environments(ctx)
-		if failed(t, err) {
+		if gatewaytest.Failed(t, err) {
 			return
 		}
 		for _, e := range envs {
@@ -47,19 +47,19 @@ var fuzzOps = []fuzzOp{
 	}},
 	{"Group by ID", func(ctx context.Context, t *testing.T, c *Client) {
 		g, err := c.Group(ctx, gateway.GroupRef{ID: tGroup})
-		if !failed(t, err) && g.ID != tGroup {
+		if !gatewaytest.Failed(t, err) && g.ID != tGroup {
 			t.Errorf("Group by ID %s = %+v", tGroup, g)
 		}
 	}},
 	{"Group by name", func(ctx context.Context, t *testing.T, c *Client) {
 		g, err := c.Group(ctx, gateway.GroupRef{Name: tGroupName})
-		if !failed(t, err) && (g.ID == "" || g.Name != tGroupName) {
+		if !gatewaytest.Failed(t, err) && (g.ID == "" || g.Name != tGroupName) {
 			t.Errorf("Group by name %s = %+v", tGroupName, g)
 		}
 	}},
 	{"GroupAPIs", func(ctx context.Context, t *testing.T, c *Client) {
 		apis, err := c.GroupAPIs(ctx, tGroup)
-		if failed(t, err) {
+		if gatewaytest.Failed(t, err) {
 			return
 		}
 		for _, a := range apis {
@@ -77,7 +77,7 @@ var fuzzOps = []fuzzOp{
 	}},
 	{"APIs", func(ctx context.Context, t *testing.T, c *Client) {
 		apis, err := c.APIs(ctx)
-		if failed(t, err) {
+		if gatewaytest.Failed(t, err) {
 			return
 		}
 		for _, a := range apis {
@@ -88,7 +88,7 @@ var fuzzOps = []fuzzOp{
 	}},
 	{"Observe", func(ctx context.Context, t *testing.T, c *Client) {
 		snap, err := c.Observe(ctx, gateway.ReleaseEnvID)
-		if failed(t, err) {
+		if gatewaytest.Failed(t, err) {
 			return
 		}
 		if snap == nil || snap.EnvID != gateway.ReleaseEnvID {
@@ -102,7 +102,7 @@ var fuzzOps = []fuzzOp{
 	}},
 	{"Versions", func(ctx context.Context, t *testing.T, c *Client) {
 		versions, err := c.Versions(ctx, tAPIUser, tTestEnv)
-		if failed(t, err) {
+		if gatewaytest.Failed(t, err) {
 			return
 		}
 		for _, v := range versions {
@@ -123,7 +123,7 @@ var fuzzOps = []fuzzOp{
 	{"SwitchVersion", func(ctx context.Context, t *testing.T, c *Client) {
 		out, err := c.SwitchVersion(ctx, tAPIUser, tVersionOld)
 		switch {
-		case failed(t, err):
+		case gatewaytest.Failed(t, err):
 			if out.Err == nil {
 				t.Error("a failed switch has no error in its outcome")
 			}
@@ -133,14 +133,14 @@ var fuzzOps = []fuzzOp{
 	}},
 	{"StartExport", func(ctx context.Context, t *testing.T, c *Client) {
 		id, err := c.StartExport(ctx, gateway.ExportRequest{EnvID: gateway.ReleaseEnvID, GroupID: tGroup, OASVersion: "3.0"})
-		if !failed(t, err) && id == "" {
+		if !gatewaytest.Failed(t, err) && id == "" {
 			t.Error("StartExport returned no task ID")
 		}
 	}},
 	{"ExportTask", func(ctx context.Context, t *testing.T, c *Client) {
 		const taskID = "d9ce8c9eede54b3f841ec324fe0bfdc2"
 		task, err := c.ExportTask(ctx, taskID)
-		if failed(t, err) {
+		if gatewaytest.Failed(t, err) {
 			return
 		}
 		if task.ID != taskID || task.Status == "" {
@@ -161,20 +161,10 @@ var fuzzOps = []fuzzOp{
 	}},
 }
 
-// failed checks the error of a call, and reports whether there was one.
-func failed(t *testing.T, err error) bool {
-	t.Helper()
-	if err == nil {
-		return false
-	}
-	gatewaytest.CheckError(t, err)
-	return true
-}
-
 func checkResolved(t *testing.T, refs []gateway.APIRef) func([]gateway.API, []error, error) {
 	return func(apis []gateway.API, errs []error, err error) {
 		t.Helper()
-		if failed(t, err) {
+		if gatewaytest.Failed(t, err) {
 			return
 		}
 		if len(apis) != len(refs) || len(errs) != len(refs) {
@@ -194,7 +184,7 @@ func checkResolved(t *testing.T, refs []gateway.APIRef) func([]gateway.API, []er
 func checkBatch(t *testing.T, action gateway.Action) func(gateway.BatchResult, error) {
 	return func(res gateway.BatchResult, err error) {
 		t.Helper()
-		if failed(t, err) {
+		if gatewaytest.Failed(t, err) {
 			return
 		}
 		if len(res) != 2 {
@@ -270,10 +260,7 @@ func FuzzResponses(f *testing.F) {
 	g := gatewaytest.NewRawServer(f)
 	base := rawClient(f, g)
 	f.Fuzz(func(t *testing.T, op uint8, status uint16, contentType string, body []byte) {
-		code := int(status)
-		if code < 200 || code > 599 {
-			code = 200 + code%400
-		}
+		code := gatewaytest.FuzzStatus(status)
 		// The first two calls get the fuzzed answer: a listing reads a second page of it.
 		g.Answer(gatewaytest.Response{Status: code, ContentType: contentType, Body: body}, 2)
 		c := *base

@@ -42,40 +42,30 @@ func rawClient(t testing.TB, s *gatewaytest.RawServer) *Client {
 // fuzzOps are the DataService operations FuzzResponses answers, each with what its result
 // must satisfy when it has no error.
 var fuzzOps = []func(ctx context.Context, t *testing.T, c *Client){
-	func(ctx context.Context, t *testing.T, c *Client) { failed(t, c.Probe(ctx)) },
+	func(ctx context.Context, t *testing.T, c *Client) { gatewaytest.Failed(t, c.Probe(ctx)) },
 	func(ctx context.Context, t *testing.T, c *Client) {
 		api, err := c.ResolveAPI(ctx, gateway.APIRef{ID: apiID})
-		if !failed(t, err) && api.ID == "" {
+		if !gatewaytest.Failed(t, err) && api.ID == "" {
 			t.Errorf("ResolveAPI by ID = %+v", api)
 		}
 	},
 	func(ctx context.Context, t *testing.T, c *Client) {
 		api, err := c.ResolveAPI(ctx, gateway.APIRef{Name: "sales_report"})
-		if !failed(t, err) && (api.ID == "" || api.Name != "sales_report") {
+		if !gatewaytest.Failed(t, err) && (api.ID == "" || api.Name != "sales_report") {
 			t.Errorf("ResolveAPI by name = %+v", api)
 		}
 	},
 	func(ctx context.Context, t *testing.T, c *Client) {
 		_, err := c.Publication(ctx, apiID)
-		failed(t, err)
+		gatewaytest.Failed(t, err)
 	},
-	func(ctx context.Context, t *testing.T, c *Client) { failed(t, c.Publish(ctx, apiID)) },
+	func(ctx context.Context, t *testing.T, c *Client) { gatewaytest.Failed(t, c.Publish(ctx, apiID)) },
 	func(ctx context.Context, t *testing.T, c *Client) {
-		failed(t, c.Act(ctx, apiID, gateway.DataStop, time.Date(2026, 11, 3, 12, 0, 0, 0, time.UTC)))
+		gatewaytest.Failed(t, c.Act(ctx, apiID, gateway.DataStop, time.Date(2026, 11, 3, 12, 0, 0, 0, time.UTC)))
 	},
 	func(ctx context.Context, t *testing.T, c *Client) {
-		failed(t, c.Act(ctx, apiID, gateway.DataRecover, time.Time{}))
+		gatewaytest.Failed(t, c.Act(ctx, apiID, gateway.DataRecover, time.Time{}))
 	},
-}
-
-// failed checks the error of a call, and reports whether there was one.
-func failed(t *testing.T, err error) bool {
-	t.Helper()
-	if err == nil {
-		return false
-	}
-	gatewaytest.CheckError(t, err)
-	return true
 }
 
 func fuzzSeeds() []gatewaytest.Response {
@@ -114,10 +104,7 @@ func FuzzResponses(f *testing.F) {
 	s := gatewaytest.NewRawServer(f)
 	base := rawClient(f, s)
 	f.Fuzz(func(t *testing.T, op uint8, status uint16, contentType string, body []byte) {
-		code := int(status)
-		if code < 200 || code > 599 {
-			code = 200 + code%400
-		}
+		code := gatewaytest.FuzzStatus(status)
 		// The first two calls get the fuzzed answer: a listing reads a second page of it.
 		s.Answer(gatewaytest.Response{Status: code, ContentType: contentType, Body: body}, 2)
 		c := *base

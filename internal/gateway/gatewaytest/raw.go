@@ -112,3 +112,22 @@ func CheckError(t testing.TB, err error) {
 		t.Errorf("error text %q says nothing beyond the operation", text)
 	}
 }
+
+// Failed checks the error of a call with CheckError, and reports whether there was one.
+func Failed(t testing.TB, err error) bool {
+	t.Helper()
+	if err == nil {
+		return false
+	}
+	CheckError(t, err)
+	return true
+}
+
+// FuzzStatus maps a fuzzed number to an HTTP status from 200 to 599.
+func FuzzStatus(n uint16) int {
+	code := int(n)
+	if code < 200 || code > 599 {
+		code = 200 + code%400
+	}
+	return code
+}
