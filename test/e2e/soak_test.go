@@ -51,8 +51,16 @@ func soakSize() int {
 }
 
 // The faults of the soak, on every gateway operation: a 5xx on one request in five, a 429
-// with Retry-After, connections closed without an answer, and 2-second latency spikes.
+// with Retry-After, connections closed without an answer, and 2-second latency spikes. The
+// operator batches its calls, so a short soak makes few; the first faults are counted, so that
+// each kind strikes the publish calls and the listings at least once whatever the dice say.
 var soakFaults = []gatewaysim.Fault{
+	{Operation: "BatchPublishOrOfflineApiV2", Status: http.StatusTooManyRequests, RetryAfter: 1, Count: 1},
+	{Operation: "BatchPublishOrOfflineApiV2", Drop: true, Count: 1},
+	{Operation: "BatchPublishOrOfflineApiV2", Latency: "2s", Count: 1},
+	{Operation: "BatchPublishOrOfflineApiV2", Status: http.StatusBadGateway, Code: "APIG.9999", Message: "injected", Count: 1},
+	{Operation: "ListApisV2", Drop: true, Count: 2},
+	{Operation: "ListApisV2", Status: http.StatusTooManyRequests, RetryAfter: 1, Count: 2},
 	{Operation: "*", Status: http.StatusInternalServerError, Code: "APIG.9999", Message: "injected", Rate: 0.20},
 	{Operation: "*", Status: http.StatusTooManyRequests, RetryAfter: 1, Rate: 0.05},
 	{Operation: "*", Drop: true, Rate: 0.03},
@@ -251,9 +259,12 @@ spec:
 		}
 		sort.Strings(ops)
 		GinkgoWriter.Printf("soak figures: %d objects, %d deleted, 2 SIGKILLs; %d gateway calls, %d writes that landed; "+
-			"injected: %d x 500, %d x 429, %d dropped connections\n  by operation and status: %s\n",
-			n, n-len(soakSurvivors(n)), stats.Total, stats.Writes, byStatus["500"], byStatus["429"], byStatus["0"],
+			"injected: %d x 5xx, %d x 429, %d dropped connections\n  by operation and status: %s\n",
+			n, n-len(soakSurvivors(n)), stats.Total, stats.Writes, byStatus["500"]+byStatus["502"], byStatus["429"], byStatus["0"],
 			strings.Join(ops, "; "))
+		Expect(byStatus["500"]+byStatus["502"]).NotTo(BeZero(), "no 5xx was injected")
+		Expect(byStatus["429"]).NotTo(BeZero(), "no 429 was injected")
+		Expect(byStatus["0"]).NotTo(BeZero(), "no connection was dropped")
 	})
 })
 
