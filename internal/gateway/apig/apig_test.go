@@ -587,67 +587,83 @@ func TestConcurrentUse(t *testing.T) {
 	}
 }
 
-// TestListingThatChangesWhileRead takes an API of the first page offline while the second page
-// is requested: read by offset alone, the first API of the second page would be skipped and look
-// offline. The listing is read again, and every live API is seen.
+// TestListingThatChangesWhileRead changes the environment while the second page of its listing
+// is requested: an API of the first page goes offline (the total moves), or goes offline while an
+// API at the end is published (the total stays). Read by offset alone, the first API of the
+// second page would be skipped and look offline. The listing is read again, and every live API
+// is seen.
 func TestListingThatChangesWhileRead(t *testing.T) {
 	const published = 505
-	seed := testSeed()
-	bulk := gatewaysim.SeedGroup{ID: "b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0", Name: "bulk_group"}
-	for i := range published {
-		bulk.APIs = append(bulk.APIs, gatewaysim.SeedAPI{ID: fmt.Sprintf("%032x", i+1), Name: fmt.Sprintf("bulk_api_%04d", i),
-			Path: fmt.Sprintf("/bulk/%d", i), Published: []gatewaysim.SeedPublication{{Environment: "RELEASE",
-				Versions: []string{fmt.Sprintf("%032x", 0x100000+i)}}}})
-	}
-	seed.Projects[0].APIG[0].Groups = append(seed.Projects[0].APIG[0].Groups, bulk)
-	sim, err := gatewaysim.New(seed, gatewaysim.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var once sync.Once
-	var gone string
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Query().Get("offset") != "0" && r.URL.Query().Get("env_id") != "" {
-			once.Do(func() {
-				// The first API of the first page goes offline behind the reader's back.
-				for _, a := range sim.State().Projects[tProject].APIG[tInstance].APIs {
-					if a.Publications["RELEASE"].LiveVersion != "" {
-						gone = a.ID
-						break
-					}
+	for _, tc := range []struct {
+		name    string
+		publish bool
+	}{{"one goes offline", false}, {"one goes offline and another is published", true}} {
+		t.Run(tc.name, func(t *testing.T) {
+			seed := testSeed()
+			bulk := gatewaysim.SeedGroup{ID: "b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0", Name: "bulk_group"}
+			for i := range published + 1 {
+				api := gatewaysim.SeedAPI{ID: fmt.Sprintf("%032x", i+1), Name: fmt.Sprintf("bulk_api_%04d", i), Path: fmt.Sprintf("/bulk/%d", i)}
+				if i < published {
+					api.Published = []gatewaysim.SeedPublication{{Environment: "RELEASE", Versions: []string{fmt.Sprintf("%032x", 0x100000+i)}}}
 				}
+				bulk.APIs = append(bulk.APIs, api)
+			}
+			seed.Projects[0].APIG[0].Groups = append(seed.Projects[0].APIG[0].Groups, bulk)
+			sim, err := gatewaysim.New(seed, gatewaysim.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			act := func(action, apiID string) {
 				req := httptest.NewRequest(http.MethodPost, "/v2/"+tProject+"/apigw/instances/"+tInstance+"/apis/action",
-					strings.NewReader(`{"action":"offline","api_id":"`+gone+`","env_id":"`+gateway.ReleaseEnvID+`"}`))
+					strings.NewReader(`{"action":"`+action+`","api_id":"`+apiID+`","env_id":"`+gateway.ReleaseEnvID+`"}`))
 				req.Header.Set("X-Auth-Token", tToken)
 				rec := httptest.NewRecorder()
 				sim.ServeHTTP(rec, req)
 				if rec.Code != http.StatusCreated {
-					t.Errorf("offline behind the reader's back: %d %s", rec.Code, rec.Body)
+					t.Errorf("%s behind the reader's back: %d %s", action, rec.Code, rec.Body)
 				}
-			})
-		}
-		sim.ServeHTTP(w, r)
-	}))
-	defer srv.Close()
-	c := newClient(t, testConfig(srv.URL, credentialKinds[0].creds))
-	snap, err := c.Observe(context.Background(), gateway.ReleaseEnvID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	live := 0
-	for _, a := range sim.State().Projects[tProject].APIG[tInstance].APIs {
-		if a.Publications["RELEASE"].LiveVersion == "" {
-			continue
-		}
-		live++
-		if _, ok := snap.APIs[a.ID]; !ok {
-			t.Errorf("API %s (%s) is live and missing from the snapshot", a.Name, a.ID)
-		}
-	}
-	if _, ok := snap.APIs[gone]; ok || len(snap.APIs) != live {
-		t.Errorf("snapshot has %d APIs (the one taken offline: %v); %d are live", len(snap.APIs), ok, live)
-	}
-	if got := calls(sim, "ListApisV2"); got != 4 {
-		t.Errorf("%d ListApisV2 calls; want 2 pages, read twice", got)
+			}
+			var once sync.Once
+			var gone string
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if r.URL.Query().Get("offset") != "0" && r.URL.Query().Get("env_id") != "" {
+					once.Do(func() {
+						for _, a := range sim.State().Projects[tProject].APIG[tInstance].APIs {
+							if a.Publications["RELEASE"].LiveVersion != "" {
+								gone = a.ID
+								break
+							}
+						}
+						act("offline", gone)
+						if tc.publish {
+							act("online", fmt.Sprintf("%032x", published+1))
+						}
+					})
+				}
+				sim.ServeHTTP(w, r)
+			}))
+			defer srv.Close()
+			c := newClient(t, testConfig(srv.URL, credentialKinds[0].creds))
+			snap, err := c.Observe(context.Background(), gateway.ReleaseEnvID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			live := 0
+			for _, a := range sim.State().Projects[tProject].APIG[tInstance].APIs {
+				if a.Publications["RELEASE"].LiveVersion == "" {
+					continue
+				}
+				live++
+				if _, ok := snap.APIs[a.ID]; !ok {
+					t.Errorf("API %s (%s) is live and missing from the snapshot", a.Name, a.ID)
+				}
+			}
+			if _, ok := snap.APIs[gone]; ok || len(snap.APIs) != live {
+				t.Errorf("snapshot has %d APIs (the one taken offline: %v); %d are live", len(snap.APIs), ok, live)
+			}
+			if got := calls(sim, "ListApisV2"); got != 4 {
+				t.Errorf("%d ListApisV2 calls; want 2 pages, read twice", got)
+			}
+		})
 	}
 }

@@ -88,16 +88,22 @@ func (c *Client) call(ctx context.Context, sdkOp, op string, fn func() error) er
 }
 
 // collect reads every page of a listing. page fetches the items from offset on and returns
-// them with the gateway's total. Pages are read by offset, so an item removed from an earlier
-// page while the later ones are read shifts one item of the next page out of view: an API live
-// all along would look offline, and be published again or left online by a deletion. A total
-// that moves between pages says the listing changed, and it is read again from the start.
-func collect[T any](ctx context.Context, c *Client, sdkOp, op string,
+// them with the gateway's total; key identifies an item. Pages are read by offset, so an item
+// that leaves or joins the listing before the offset while the pages are read shifts the later
+// items: one live all along would be skipped and look offline, and be published again or left
+// online by a deletion. So each page after the first starts one item early, at the item read
+// last: finding another one there, a total that moved, or a page that ends too early says the
+// listing changed, and it is read again from the start.
+func collect[T any](ctx context.Context, c *Client, sdkOp, op string, key func(T) string,
 	page func(offset int64) ([]T, int64, error)) ([]T, error) {
 	var all []T
-	var offset, first int64
+	var first int64
 	restarts := 0
 	for range maxPages {
+		offset := int64(len(all))
+		if offset > 0 {
+			offset-- // the overlap
+		}
 		var items []T
 		var total int64
 		err := c.call(ctx, sdkOp, op, func() error {
@@ -108,20 +114,27 @@ func collect[T any](ctx context.Context, c *Client, sdkOp, op string,
 		if err != nil {
 			return nil, err
 		}
-		switch {
-		case offset == 0:
+		changed := false
+		if len(all) == 0 {
 			first = total
-		case total != first:
+			changed = len(items) == 0 && total > 0
+		} else {
+			changed = total != first || len(items) == 0 || key(items[0]) != key(all[len(all)-1])
+			if !changed {
+				items = items[1:]
+				changed = len(items) == 0 && int64(len(all)) < total
+			}
+		}
+		if changed {
 			if restarts++; restarts > maxRestarts {
 				return nil, &gateway.Error{Op: op, Err: fmt.Errorf(
 					"the listing kept changing while it was read (%d times); it is read again on the next pass", restarts)}
 			}
-			all, offset = nil, 0
+			all = nil
 			continue
 		}
 		all = append(all, items...)
-		offset += int64(len(items))
-		if len(items) == 0 || offset >= total {
+		if len(items) == 0 || int64(len(all)) >= total {
 			return all, nil
 		}
 	}
