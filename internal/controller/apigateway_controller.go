@@ -78,6 +78,10 @@ func (r *ApiGatewayReconciler) Reconcile(ctx context.Context, req ctrl.Request) 
 	return out.result()
 }
 
+// tlsRecheckFactor spaces the checks of a gateway whose certificate is not trusted, in observe
+// intervals.
+const tlsRecheckFactor = 5
+
 // gatewayOutcome is what a probe found.
 type gatewayOutcome struct {
 	envs     []gateway.Environment
@@ -90,8 +94,13 @@ func (o gatewayOutcome) result() (ctrl.Result, error) {
 	if o.err == nil {
 		return ctrl.Result{RequeueAfter: jitter(o.interval)}, nil
 	}
-	if _, ok := isConfigError(o.err); ok || gateway.IsTLSVerification(o.err) {
+	if _, ok := isConfigError(o.err); ok {
 		return ctrl.Result{}, nil // the Secret, CA bundle or spec watch brings us back
+	}
+	if gateway.IsTLSVerification(o.err) {
+		// A new CA bundle or spec brings us back at once; a certificate renewed on the gateway's
+		// side, or a clock set right, shows at the next slow look.
+		return ctrl.Result{RequeueAfter: jitter(tlsRecheckFactor * o.interval)}, nil
 	}
 	switch class, delay := gateway.Classify(o.err); class {
 	case gateway.Terminal:

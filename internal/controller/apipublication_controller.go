@@ -263,9 +263,18 @@ func (r *ApiPublicationReconciler) resolveTargets(ctx context.Context, s *pubSco
 		return targets, nil
 	}
 
+	// A name two live APIs share resolves on the gateway, which refuses it: picking one would
+	// act on an API of another group.
 	byName := map[string]string{}
+	shared := map[string]bool{}
 	for id, p := range snap.APIs {
+		if _, dup := byName[p.API.Name]; dup {
+			shared[p.API.Name] = true
+		}
 		byName[p.API.Name] = id
+	}
+	for name := range shared {
+		delete(byName, name)
 	}
 	targets := make([]target, 0, len(spec.APIs))
 	var unresolved []int
@@ -596,7 +605,7 @@ func (r *ApiPublicationReconciler) takeOffline(ctx context.Context, s *pubScope)
 		}
 	}
 	if err := r.connect(ctx, s); err != nil {
-		if len(known) == 0 {
+		if len(known) == 0 && hasReason(err, v1alpha1.ReasonGatewayNotFound) {
 			return nil // nothing published as far as this object knows, and no gateway to ask
 		}
 		return deletionBlocked(err)
@@ -608,6 +617,9 @@ func (r *ApiPublicationReconciler) takeOffline(ctx context.Context, s *pubScope)
 		return r.unpublishDataArts(ctx, s, targetsOf(known))
 	}
 	envID, err := resolveEnv(ctx, s.gw, s.conn, pub.Spec.Environment)
+	if hasReason(err, v1alpha1.ReasonEnvironmentNotFound) {
+		return nil // an environment that is gone serves nothing
+	}
 	if err != nil {
 		return deletionBlocked(err)
 	}
@@ -617,24 +629,16 @@ func (r *ApiPublicationReconciler) takeOffline(ctx context.Context, s *pubScope)
 		return deletionBlocked(err)
 	}
 	declared, err := r.resolveTargets(ctx, s, snap)
-	var pe *passError
-	if err != nil && (!errors.As(err, &pe) || pe.reason != v1alpha1.ReasonGroupNotFound) {
+	if err != nil && !hasReason(err, v1alpha1.ReasonGroupNotFound) {
 		return deletionBlocked(err) // a group that is gone has no APIs left to take offline
 	}
-	var live []string
-	seen := map[string]bool{}
-	add := func(id string) {
-		if _, ok := snap.APIs[id]; ok && !seen[id] {
-			seen[id] = true
-			live = append(live, id)
-		}
-	}
-	for _, id := range known {
-		add(id)
-	}
+	// What status records as published goes offline whatever the snapshot says (it may be
+	// older than the publish; the gateway's "not published" answer counts as done); a declared
+	// API status does not know of goes offline if the gateway shows it live.
+	live := slices.Clone(known)
 	for _, t := range declared {
-		if t.Err == nil {
-			add(t.ID)
+		if _, ok := snap.APIs[t.ID]; ok && t.Err == nil && !slices.Contains(live, t.ID) {
+			live = append(live, t.ID)
 		}
 	}
 	if len(live) == 0 {
@@ -665,6 +669,12 @@ func (r *ApiPublicationReconciler) takeOffline(ctx context.Context, s *pubScope)
 	}
 	r.event(pub, "TakenOffline", "Took %s offline in %s before deletion", succeeded(res), pub.Spec.Environment)
 	return nil
+}
+
+// hasReason reports whether err is a passError with the reason.
+func hasReason(err error, reason string) bool {
+	var pe *passError
+	return errors.As(err, &pe) && pe.reason == reason
 }
 
 func targetsOf(ids []string) []target {

@@ -19,7 +19,6 @@ package controller
 import (
 	"context"
 	"sync"
-	"time"
 
 	"k8s.io/apimachinery/pkg/types"
 	ctrl "sigs.k8s.io/controller-runtime"
@@ -28,9 +27,6 @@ import (
 
 	"github.com/apig-operator/apig-operator/internal/gateway"
 )
-
-// batchCallTimeout bounds a publish or offline handed to the batcher.
-const batchCallTimeout = 5 * time.Minute
 
 // inflight lets a pass hand its publish and offline calls to the batcher and end, instead of
 // holding a worker until the batch call lands: batches then grow with the number of objects
@@ -82,8 +78,10 @@ func (f *inflight) start(ctx context.Context, obj client.Object, pub gateway.Pub
 	log := ctrl.LoggerFrom(ctx)
 	trigger := obj.DeepCopyObject().(client.Object)
 	go func() {
-		callCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), batchCallTimeout)
-		defer cancel()
+		// No deadline of its own: a caller that stopped waiting would leave its APIs in a batch
+		// that is sent later, while the object looked settled. Each batch call is bounded by
+		// the batcher, so the wait ends when the APIs' call does.
+		callCtx := context.WithoutCancel(ctx)
 		ans := &batchAnswer{}
 		if len(publish) > 0 {
 			ans.publish, ans.err = pub.Publish(callCtx, envID, publish, remark)
