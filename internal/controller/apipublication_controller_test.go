@@ -281,6 +281,33 @@ var _ = Describe("ApiPublication", func() {
 		Expect(g.liveVersion("get_user", "RELEASE")).NotTo(BeEmpty(), "Retain left the gateway as it was")
 	})
 
+	It("holds the deletion of a never-published object while its ApiGateway is not Ready, and releases it once the ApiGateway is gone", func() {
+		g := newSimGateway(v1alpha1.ProviderAPIG, gatewaysim.SeedInstance{Groups: []gatewaysim.SeedGroup{{Name: "shop",
+			APIs: []gatewaysim.SeedAPI{apiSeed(getUserID, "get_user")}}}}, nil)
+		Expect(k8sClient.Delete(ctx, newSecret(g.ns, "creds", nil))).To(Succeed())
+		Eventually(func(g2 Gomega) {
+			c := readyOf(g2, g.gw, func() []metav1.Condition { return g.gw.Status.Conditions })
+			g2.Expect(c.Reason).To(Equal(v1alpha1.ReasonSecretNotFound))
+		}).WithTimeout(20 * time.Second).Should(Succeed())
+		pub := g.publication("unready", v1alpha1.ApiPublicationSpec{Environment: "RELEASE", APIs: []v1alpha1.PublishedApi{{ID: getUserID}}})
+		Expect(k8sClient.Create(ctx, pub)).To(Succeed())
+		ready(pub, metav1.ConditionFalse, v1alpha1.ReasonGatewayNotReady, 20*time.Second)
+		Expect(k8sClient.Delete(ctx, pub)).To(Succeed())
+		held := func(g2 Gomega) {
+			c := readyOf(g2, pub, func() []metav1.Condition { return pub.Status.Conditions })
+			g2.Expect(pub.Finalizers).To(ContainElement(v1alpha1.Finalizer))
+			g2.Expect(c.Reason).To(Equal(v1alpha1.ReasonGatewayNotReady))
+			g2.Expect(c.Message).To(ContainSubstring("set spec.deletionPolicy to Retain"))
+		}
+		Eventually(held).WithTimeout(20 * time.Second).Should(Succeed())
+		Consistently(held).WithTimeout(3 * time.Second).Should(Succeed())
+
+		Expect(k8sClient.Delete(ctx, g.gw)).To(Succeed())
+		Eventually(func() error { return k8sClient.Get(ctx, client.ObjectKeyFromObject(pub), pub) }).
+			WithTimeout(70 * time.Second).Should(MatchError(ContainSubstring("not found")))
+		Expect(g.sim.Stats().Writes).To(BeZero())
+	})
+
 	It("keeps an object whose gateway cannot be reached until deletionPolicy Retain releases it, without a gateway write", func() {
 		g := newSimGateway(v1alpha1.ProviderAPIG, gatewaysim.SeedInstance{Groups: []gatewaysim.SeedGroup{{Name: "shop",
 			APIs: []gatewaysim.SeedAPI{apiSeed(getUserID, "get_user")}}}}, nil)
