@@ -96,25 +96,26 @@ func (c *Client) groupByID(ctx context.Context, id string) (gateway.Group, error
 
 func (c *Client) groupByName(ctx context.Context, name string) (gateway.Group, error) {
 	const op = "find API group"
-	groups, err := collect(ctx, c, "ListApiGroupsV2", op, func(g gateway.Group) string { return g.ID }, func(offset int64) ([]gateway.Group, int64, error) {
-		resp, err := c.sdk.ListApiGroupsV2(&model.ListApiGroupsV2Request{
-			InstanceId: c.instance, Offset: &offset, Limit: ptr(pageLimit), Name: &name, PreciseSearch: ptr("name"),
-		})
-		if err != nil {
-			return nil, 0, err
-		}
-		if resp.Groups == nil {
-			return nil, 0, malformed(op, resp.HttpStatusCode, `no "groups" list`)
-		}
-		groups := make([]gateway.Group, 0, len(*resp.Groups))
-		for _, g := range *resp.Groups {
-			if g.Id == "" {
-				return nil, 0, malformed(op, resp.HttpStatusCode, "an API group without an id")
+	groups, err := collect(ctx, c, "ListApiGroupsV2", op, func(g gateway.Group) string { return g.ID },
+		func(offset int64) ([]gateway.Group, int64, error) {
+			resp, err := c.sdk.ListApiGroupsV2(&model.ListApiGroupsV2Request{
+				InstanceId: c.instance, Offset: &offset, Limit: ptr(pageLimit), Name: &name, PreciseSearch: ptr("name"),
+			})
+			if err != nil {
+				return nil, 0, err
 			}
-			groups = append(groups, gateway.Group{ID: g.Id, Name: g.Name})
-		}
-		return groups, resp.Total, nil
-	})
+			if resp.Groups == nil {
+				return nil, 0, malformed(op, resp.HttpStatusCode, `no "groups" list`)
+			}
+			groups := make([]gateway.Group, 0, len(*resp.Groups))
+			for _, g := range *resp.Groups {
+				if g.Id == "" {
+					return nil, 0, malformed(op, resp.HttpStatusCode, "an API group without an id")
+				}
+				groups = append(groups, gateway.Group{ID: g.Id, Name: g.Name})
+			}
+			return groups, resp.Total, nil
+		})
 	if err != nil {
 		return gateway.Group{}, err
 	}
@@ -278,25 +279,26 @@ func (c *Client) apiByID(ctx context.Context, id string) (gateway.API, error) {
 
 // listAPIs reads every page of ListApisV2 with the filters of req.
 func (c *Client) listAPIs(ctx context.Context, op string, req model.ListApisV2Request) ([]model.ApiInfoPerPage, error) {
-	infos, err := collect(ctx, c, "ListApisV2", op, func(a model.ApiInfoPerPage) string { return val(a.Id) }, func(offset int64) ([]model.ApiInfoPerPage, int64, error) {
-		page := req
-		page.InstanceId, page.Offset, page.Limit = c.instance, &offset, ptr(pageLimit)
-		resp, err := c.sdk.ListApisV2(&page)
-		if err != nil {
-			return nil, 0, err
-		}
-		if resp.Apis == nil {
-			return nil, 0, malformed(op, resp.HttpStatusCode, `no "apis" list`)
-		}
-		for _, a := range *resp.Apis {
-			if val(a.Id) == "" {
-				// Nothing can be said of an API without an ID; reading it as absent would
-				// publish it again on every pass.
-				return nil, 0, malformed(op, resp.HttpStatusCode, "an API without an id")
+	infos, err := collect(ctx, c, "ListApisV2", op, func(a model.ApiInfoPerPage) string { return val(a.Id) },
+		func(offset int64) ([]model.ApiInfoPerPage, int64, error) {
+			page := req
+			page.InstanceId, page.Offset, page.Limit = c.instance, &offset, ptr(pageLimit)
+			resp, err := c.sdk.ListApisV2(&page)
+			if err != nil {
+				return nil, 0, err
 			}
-		}
-		return *resp.Apis, resp.Total, nil
-	})
+			if resp.Apis == nil {
+				return nil, 0, malformed(op, resp.HttpStatusCode, `no "apis" list`)
+			}
+			for _, a := range *resp.Apis {
+				if val(a.Id) == "" {
+					// Nothing can be said of an API without an ID; reading it as absent would
+					// publish it again on every pass.
+					return nil, 0, malformed(op, resp.HttpStatusCode, "an API without an id")
+				}
+			}
+			return *resp.Apis, resp.Total, nil
+		})
 	if err != nil {
 		return nil, err
 	}
@@ -369,32 +371,33 @@ func (c *Client) Versions(ctx context.Context, apiID, envID string) ([]gateway.V
 	case !pathSafe(apiID):
 		return nil, notFound(op, gateway.CodeAPINotFound, "API %q does not exist", apiID)
 	}
-	versions, err := collect(ctx, c, "ListApiVersionsV2", op, func(v gateway.Version) string { return v.ID }, func(offset int64) ([]gateway.Version, int64, error) {
-		resp, err := c.sdk.ListApiVersionsV2(&model.ListApiVersionsV2Request{
-			InstanceId: c.instance, ApiId: apiID, EnvId: &envID, Offset: &offset, Limit: ptr(pageLimit),
-		})
-		if err != nil {
-			return nil, 0, err
-		}
-		if resp.ApiVersions == nil {
-			return nil, 0, malformed(op, resp.HttpStatusCode, `no "api_versions" list`)
-		}
-		out := make([]gateway.Version, 0, len(*resp.ApiVersions))
-		for _, v := range *resp.ApiVersions {
-			if val(v.VersionId) == "" {
-				return nil, 0, malformed(op, resp.HttpStatusCode, "a version without a version_id")
-			}
-			env := cmp.Or(val(v.EnvId), envID)
-			if env != envID {
-				continue
-			}
-			out = append(out, gateway.Version{
-				ID: val(v.VersionId), EnvID: env, Remark: val(v.Remark), PublishTime: sdkTime(v.PublishTime),
-				Live: v.Status != nil && v.Status.Value() == liveStatus.Value(),
+	versions, err := collect(ctx, c, "ListApiVersionsV2", op, func(v gateway.Version) string { return v.ID },
+		func(offset int64) ([]gateway.Version, int64, error) {
+			resp, err := c.sdk.ListApiVersionsV2(&model.ListApiVersionsV2Request{
+				InstanceId: c.instance, ApiId: apiID, EnvId: &envID, Offset: &offset, Limit: ptr(pageLimit),
 			})
-		}
-		return out, resp.Total, nil
-	})
+			if err != nil {
+				return nil, 0, err
+			}
+			if resp.ApiVersions == nil {
+				return nil, 0, malformed(op, resp.HttpStatusCode, `no "api_versions" list`)
+			}
+			out := make([]gateway.Version, 0, len(*resp.ApiVersions))
+			for _, v := range *resp.ApiVersions {
+				if val(v.VersionId) == "" {
+					return nil, 0, malformed(op, resp.HttpStatusCode, "a version without a version_id")
+				}
+				env := cmp.Or(val(v.EnvId), envID)
+				if env != envID {
+					continue
+				}
+				out = append(out, gateway.Version{
+					ID: val(v.VersionId), EnvID: env, Remark: val(v.Remark), PublishTime: sdkTime(v.PublishTime),
+					Live: v.Status != nil && v.Status.Value() == liveStatus.Value(),
+				})
+			}
+			return out, resp.Total, nil
+		})
 	if err != nil {
 		return nil, err
 	}
