@@ -132,12 +132,16 @@ var _ = BeforeSuite(func() {
 })
 
 var _ = AfterSuite(func() {
+	// The control plane stops even when the scan fails, or etcd and kube-apiserver outlive
+	// the test binary.
+	defer func() {
+		cancel()
+		if testEnv != nil {
+			Expect(testEnv.Stop()).To(Succeed())
+		}
+	}()
 	By("scanning every log line, event and status for credential values")
 	scanForSecrets()
-	cancel()
-	if testEnv != nil {
-		Expect(testEnv.Stop()).To(Succeed())
-	}
 })
 
 func startSimulator() {
