@@ -36,7 +36,9 @@ type inflight struct {
 	mu      sync.Mutex
 	busy    map[types.UID]bool
 	answers map[types.UID]*batchAnswer
-	events  chan event.GenericEvent
+	// gone are objects released while their calls were in flight: no pass will take the answer.
+	gone   map[types.UID]bool
+	events chan event.GenericEvent
 }
 
 // batchAnswer is what the gateway answered to the calls of one pass.
@@ -47,7 +49,7 @@ type batchAnswer struct {
 }
 
 func newInflight() *inflight {
-	return &inflight{busy: map[types.UID]bool{}, answers: map[types.UID]*batchAnswer{},
+	return &inflight{busy: map[types.UID]bool{}, answers: map[types.UID]*batchAnswer{}, gone: map[types.UID]bool{},
 		events: make(chan event.GenericEvent, 1024)}
 }
 
@@ -96,15 +98,23 @@ func (f *inflight) start(ctx context.Context, obj client.Object, pub gateway.Pub
 		}
 		f.mu.Lock()
 		delete(f.busy, uid)
-		f.answers[uid] = ans
+		if f.gone[uid] {
+			delete(f.gone, uid)
+		} else {
+			f.answers[uid] = ans
+		}
 		f.mu.Unlock()
 		f.events <- event.GenericEvent{Object: trigger}
 	}()
 }
 
-// forget drops what is kept for an object that is gone.
+// forget drops what is kept for an object that is gone, and what its calls in flight will
+// answer.
 func (f *inflight) forget(uid types.UID) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	delete(f.answers, uid)
+	if f.busy[uid] {
+		f.gone[uid] = true
+	}
 }
