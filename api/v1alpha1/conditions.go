@@ -104,4 +104,7 @@ const (
 	// ReasonSecretTargetsDisabled: spec.target.secret is set, but the manager runs
 	// without --enable-secret-targets and may not write Secrets; nothing is written.
 	ReasonSecretTargetsDisabled = "SecretTargetsDisabled"
+	// ReasonTargetForbidden: the API server refused to let the manager write the
+	// target ConfigMap or Secret (RBAC); the write is tried again every 5m.
+	ReasonTargetForbidden = "TargetForbidden"
 )

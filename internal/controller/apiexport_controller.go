@@ -286,7 +286,7 @@ func (r *ApiExportReconciler) store(ctx context.Context, s *expScope, task gatew
 	}
 	written, err := r.writeTarget(ctx, exp, digest, data)
 	if err != nil {
-		return err
+		return targetWriteError(exp, err)
 	}
 	now := metav1.NewTime(r.Now.now())
 	exp.Status.LastExportTime = &now
@@ -317,6 +317,25 @@ func newTarget(exp *v1alpha1.ApiExport) (client.Object, types.NamespacedName) {
 
 // writeTarget creates or updates the target with data, unless it already holds the document.
 // An existing object that this ApiExport does not control is left alone.
+// targetForbiddenDelay spaces the writes the API server refused: granting RBAC is no event
+// the manager sees.
+const targetForbiddenDelay = 5 * time.Minute
+
+// targetWriteError says what to grant when RBAC refuses the write of the target, rather than
+// retrying a bare "forbidden" with backoff.
+func targetWriteError(exp *v1alpha1.ApiExport, err error) error {
+	if !apierrors.IsForbidden(err) {
+		return err
+	}
+	grant := "create and update on configmaps"
+	if exp.Spec.Target.Secret != nil {
+		grant = "create, update and delete on secrets (the kustomize component " + secretTargetsComponent + " grants them)"
+	}
+	return &passError{reason: v1alpha1.ReasonTargetForbidden, class: gateway.Waiting, delay: targetForbiddenDelay,
+		msg: fmt.Sprintf("the API server refused to write %s: %v. Grant the manager's service account %s in namespace %s; "+
+			"the write is tried again every %s", targetName(exp), err, grant, exp.Namespace, targetForbiddenDelay)}
+}
+
 func (r *ApiExportReconciler) writeTarget(ctx context.Context, exp *v1alpha1.ApiExport, digest string,
 	data map[string][]byte) (bool, error) {
 	obj, key := newTarget(exp)

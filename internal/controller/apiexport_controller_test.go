@@ -392,3 +392,20 @@ func TestApiExportSecretTargets(t *testing.T) {
 		})
 	}
 }
+
+// TestTargetWriteError: a write RBAC refuses says what to grant and waits, instead of
+// retrying a bare "forbidden".
+func TestTargetWriteError(t *testing.T) {
+	forbidden := apierrors.NewForbidden(corev1.Resource("secrets"), "shop-openapi", errors.New("RBAC: not granted"))
+	exp := &v1alpha1.ApiExport{ObjectMeta: metav1.ObjectMeta{Namespace: "team-a", Name: "shop-openapi"},
+		Spec: v1alpha1.ApiExportSpec{Target: v1alpha1.ExportTarget{Secret: &v1alpha1.ExportTargetObject{Name: "shop-openapi"}}}}
+	var pe *passError
+	if err := targetWriteError(exp, forbidden); !errors.As(err, &pe) || pe.reason != v1alpha1.ReasonTargetForbidden ||
+		pe.class != gateway.Waiting || !strings.Contains(pe.msg, secretTargetsComponent) || !strings.Contains(pe.msg, "team-a") {
+		t.Errorf("forbidden Secret write: %v", err)
+	}
+	other := errors.New("connection refused")
+	if err := targetWriteError(exp, other); err != other {
+		t.Errorf("another error was changed: %v", err)
+	}
+}
