@@ -121,7 +121,7 @@ func TestHealth(t *testing.T) {
 		used[filepath.Join(tc.kind, tc.fixture+".yaml")] = true
 		t.Run(tc.name, func(t *testing.T) {
 			obj := loadFixture(t, tc.kind, tc.fixture)
-			got, err := runHealth(loadScript(t, tc.kind), obj)
+			got, err := runHealth(loadScript(t), obj)
 			if err != nil {
 				t.Fatalf("health script: %v", err)
 			}
@@ -197,8 +197,8 @@ func TestFixturesAreValidObjects(t *testing.T) {
 	}
 }
 
-// TestConfigMapMatchesScripts checks that argocd-cm-patch.yaml carries each script of
-// config/argocd/health byte for byte, under the key Argo CD looks it up by.
+// TestConfigMapMatchesScripts checks that argocd-cm-patch.yaml carries config/argocd/health/
+// health.lua byte for byte under the key of each kind Argo CD looks it up by.
 func TestConfigMapMatchesScripts(t *testing.T) {
 	data, err := os.ReadFile(filepath.Join(configDir, "argocd-cm-patch.yaml"))
 	if err != nil {
@@ -220,8 +220,8 @@ func TestConfigMapMatchesScripts(t *testing.T) {
 			if !ok {
 				t.Fatalf("data has no key %s", key)
 			}
-			if script := loadScript(t, kind); got != script {
-				t.Errorf("data[%s] differs from health/%s.lua:\n%s", key, kind, firstDifference(got, script))
+			if script := loadScript(t); got != script {
+				t.Errorf("data[%s] differs from health/health.lua:\n%s", key, firstDifference(got, script))
 			}
 		})
 	}
@@ -394,9 +394,10 @@ func toLua(l *lua.LState, v any) (lua.LValue, error) {
 	}
 }
 
-func loadScript(t *testing.T, kind string) string {
+// loadScript reads the health check, the same script for the three kinds.
+func loadScript(t *testing.T) string {
 	t.Helper()
-	data, err := os.ReadFile(filepath.Join(configDir, "health", kind+".lua"))
+	data, err := os.ReadFile(filepath.Join(configDir, "health", "health.lua"))
 	if err != nil {
 		t.Fatal(err)
 	}

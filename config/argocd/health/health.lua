@@ -1,7 +1,32 @@
--- Argo CD health check for ApiPublication (publishing.apig-operator.dev/v1alpha1).
+-- Argo CD health check for ApiGateway, ApiPublication and ApiExport
+-- (publishing.apig-operator.dev/v1alpha1): one script under the key of each kind.
 -- The operator always writes a Ready condition; Reconciling and Stalled are
--- present only while True. spec.suspend makes Ready False with reason Suspended.
+-- present only while True. spec.suspend (ApiPublication) makes Ready False with
+-- reason Suspended.
 local hs = {}
+
+-- What each kind says when a condition carries neither message nor reason.
+local fallbacks = {
+  ApiGateway = {
+    stalled = "The gateway cannot be reached without a change",
+    progressing = "Checking the gateway",
+    healthy = "Connected to the gateway",
+    degraded = "The gateway cannot be reached",
+  },
+  ApiPublication = {
+    stalled = "No progress is possible without a change",
+    progressing = "Changes are in flight",
+    healthy = "Every API is in the declared state",
+    degraded = "Not every API is in the declared state",
+  },
+  ApiExport = {
+    stalled = "The export cannot succeed without a change",
+    progressing = "Exporting",
+    healthy = "The target holds the current document",
+    degraded = "The export failed",
+  },
+}
+local say = fallbacks[obj.kind] or fallbacks.ApiPublication
 
 -- describe returns a condition's message, else its reason, else the fallback.
 local function describe(condition, fallback)
@@ -40,17 +65,17 @@ end
 
 if stalled ~= nil then
   hs.status = "Degraded"
-  hs.message = describe(ready, describe(stalled, "No progress is possible without a change"))
+  hs.message = describe(ready, describe(stalled, say.stalled))
   return hs
 end
 if reconciling ~= nil then
   hs.status = "Progressing"
-  hs.message = describe(reconciling, "Changes are in flight")
+  hs.message = describe(reconciling, say.progressing)
   return hs
 end
 if ready ~= nil and ready.status == "True" then
   hs.status = "Healthy"
-  hs.message = describe(ready, "Every API is in the declared state")
+  hs.message = describe(ready, say.healthy)
   return hs
 end
 if obj.spec ~= nil and obj.spec.suspend == true then
@@ -65,9 +90,9 @@ if ready == nil then
 end
 if ready.status == "False" then
   hs.status = "Degraded"
-  hs.message = describe(ready, "Not every API is in the declared state")
+  hs.message = describe(ready, say.degraded)
   return hs
 end
 hs.status = "Progressing"
-hs.message = describe(ready, "Changes are in flight")
+hs.message = describe(ready, say.progressing)
 return hs
