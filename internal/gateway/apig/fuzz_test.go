@@ -20,7 +20,6 @@ import (
 	"context"
 	"slices"
 	"testing"
-	"time"
 
 	"github.com/apig-operator/apig-operator/internal/gateway"
 	"github.com/apig-operator/apig-operator/internal/gateway/gatewaytest"
@@ -252,21 +251,11 @@ func fuzzSeeds() []gatewaytest.Response {
 // body: no answer may panic it, and each call returns either a result that makes sense or an
 // error that crosses the boundary as it must (checkError).
 func FuzzResponses(f *testing.F) {
-	for _, seed := range fuzzSeeds() {
-		for op := range fuzzOps {
-			f.Add(uint8(op), uint16(seed.Status), seed.ContentType, seed.Body)
-		}
-	}
 	g := gatewaytest.NewRawServer(f)
 	base := rawClient(f, g)
-	f.Fuzz(func(t *testing.T, op uint8, status uint16, contentType string, body []byte) {
-		code := gatewaytest.FuzzStatus(status)
-		// The first two calls get the fuzzed answer: a listing reads a second page of it.
-		g.Answer(gatewaytest.Response{Status: code, ContentType: contentType, Body: body}, 2)
+	gatewaytest.FuzzAnswers(f, g, fuzzSeeds(), len(fuzzOps), func(ctx context.Context, t *testing.T, op int) {
 		c := *base
 		c.caller = &gateway.Caller{Gateway: "default/fuzz", Gate: gateway.NewGate(1e6, 1e6)}
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		fuzzOps[int(op)%len(fuzzOps)].run(ctx, t, &c)
+		fuzzOps[op].run(ctx, t, &c)
 	})
 }

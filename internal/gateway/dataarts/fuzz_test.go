@@ -96,22 +96,12 @@ func fuzzSeeds() []gatewaytest.Response {
 // answer may panic it, and each call returns either a result that makes sense or an error that
 // crosses the boundary as it must (gatewaytest.CheckError).
 func FuzzResponses(f *testing.F) {
-	for _, seed := range fuzzSeeds() {
-		for op := range fuzzOps {
-			f.Add(uint8(op), uint16(seed.Status), seed.ContentType, seed.Body)
-		}
-	}
 	s := gatewaytest.NewRawServer(f)
 	base := rawClient(f, s)
-	f.Fuzz(func(t *testing.T, op uint8, status uint16, contentType string, body []byte) {
-		code := gatewaytest.FuzzStatus(status)
-		// The first two calls get the fuzzed answer: a listing reads a second page of it.
-		s.Answer(gatewaytest.Response{Status: code, ContentType: contentType, Body: body}, 2)
+	gatewaytest.FuzzAnswers(f, s, fuzzSeeds(), len(fuzzOps), func(ctx context.Context, t *testing.T, op int) {
 		c := *base
 		c.caller = &gateway.Caller{Gateway: "ns/fuzz", Gate: gateway.NewGate(1e6, 1e6)}
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		fuzzOps[int(op)%len(fuzzOps)](ctx, t, &c)
+		fuzzOps[op](ctx, t, &c)
 	})
 }
 

@@ -17,12 +17,14 @@ limitations under the License.
 package gatewaytest
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 	"unicode"
 	"unicode/utf8"
 
@@ -123,8 +125,27 @@ func Failed(t testing.TB, err error) bool {
 	return true
 }
 
-// FuzzStatus maps a fuzzed number to an HTTP status from 200 to 599.
-func FuzzStatus(n uint16) int {
+// FuzzAnswers fuzzes what a gateway answers to an adapter's ops operations: each seed is added
+// for every operation, and each input is served by s (its status, Content-Type and body, for
+// the first two calls: a listing reads a second page of it) while run calls operation op with
+// a 10-second limit. run checks what the operation returned.
+func FuzzAnswers(f *testing.F, s *RawServer, seeds []Response, ops int,
+	run func(ctx context.Context, t *testing.T, op int)) {
+	for _, seed := range seeds {
+		for op := range ops {
+			f.Add(uint8(op), uint16(seed.Status), seed.ContentType, seed.Body)
+		}
+	}
+	f.Fuzz(func(t *testing.T, op uint8, status uint16, contentType string, body []byte) {
+		s.Answer(Response{Status: fuzzStatus(status), ContentType: contentType, Body: body}, 2)
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		run(ctx, t, int(op)%ops)
+	})
+}
+
+// fuzzStatus maps a fuzzed number to an HTTP status from 200 to 599.
+func fuzzStatus(n uint16) int {
 	code := int(n)
 	if code < 200 || code > 599 {
 		code = 200 + code%400
