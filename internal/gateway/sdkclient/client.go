@@ -24,7 +24,6 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"strings"
 	"time"
 
 	"github.com/huaweicloud/huaweicloud-sdk-go-v3/core"
@@ -244,12 +243,3 @@ func (b *limitedBody) Close() error { return b.rc.Close() }
 
 // headerAuthToken is the IAM token header.
 const headerAuthToken = "X-Auth-Token"
-
-// isSensitiveHeader reports whether a request header carries a credential.
-func isSensitiveHeader(name string) bool {
-	switch strings.ToLower(name) {
-	case "authorization", "x-auth-token", "x-security-token":
-		return true
-	}
-	return false
-}

@@ -24,6 +24,9 @@ limitations under the License.
 //     cfg.InsecureSkipVerify; every HTTP call is bounded by cfg.Timeout (30s by default) and
 //     is never retried by the SDK: retrying is the controller's decision, made on the error's
 //     class.
+//   - The SDK's response handler (handler.go) makes the *gateway.Error itself, and Error
+//     (errormap.go) names its operation; decode.go words malformed bodies, clean.go bounds
+//     text, redact.go removes credentials.
 //   - Error responses (any status outside 2xx) are read through a 1 MiB limit and keep the
 //     HTTP status, error_code, error_msg, X-Request-Id and Retry-After. A body that is not a
 //     gateway error (an HTML page from a proxy, truncated JSON) becomes a short, sanitised

@@ -67,7 +67,7 @@ func TestReadError(t *testing.T) {
 		body        string
 		wantCode    string
 		wantMessage string
-		wantText    string // in unreadable
+		wantText    string // in Err, for a body that is not a gateway error
 		wantReqID   string
 	}{
 		{name: "gateway error", status: 404, body: `{"error_code":"APIG.3002","error_msg":"API x does not exist","request_id":"r1"}`,
@@ -98,14 +98,18 @@ func TestReadError(t *testing.T) {
 				resp.Header.Set("Content-Type", tc.contentType)
 			}
 			e := readError(nil, resp, time.Now())
-			if e.status != tc.status || e.code != tc.wantCode || e.message != tc.wantMessage || e.requestID != tc.wantReqID {
+			if e.HTTPStatus != tc.status || e.Code != tc.wantCode || e.Message != tc.wantMessage || e.RequestID != tc.wantReqID {
 				t.Errorf("got %+v", e)
 			}
-			if !strings.HasPrefix(e.unreadable, tc.wantText) || (tc.wantText == "") != (e.unreadable == "") {
-				t.Errorf("unreadable = %q; want %q", e.unreadable, tc.wantText)
+			unreadable := ""
+			if e.Err != nil && e.Code == "" && e.Message == "" {
+				unreadable = e.Err.Error()
 			}
-			if len(e.unreadable) > 300 {
-				t.Errorf("unreadable is %d bytes long", len(e.unreadable))
+			if !strings.HasPrefix(unreadable, tc.wantText) || (tc.wantText == "") != (unreadable == "") {
+				t.Errorf("unreadable = %q; want %q", unreadable, tc.wantText)
+			}
+			if len(unreadable) > 300 {
+				t.Errorf("unreadable is %d bytes long", len(unreadable))
 			}
 		})
 	}
@@ -119,12 +123,12 @@ func TestError(t *testing.T) {
 		want gateway.Error
 		text string
 	}{
-		{"handler error", &responseError{status: 429, code: "APIG.0308", message: "slow down", requestID: "r", retryAfter: time.Second},
+		{"handler error", &gateway.Error{HTTPStatus: 429, Code: "APIG.0308", Message: "slow down", RequestID: "r", RetryAfter: time.Second},
 			gateway.Error{Op: "op", HTTPStatus: 429, Code: "APIG.0308", Message: "slow down", RequestID: "r", RetryAfter: time.Second},
 			"op: APIG.0308 slow down (HTTP 429, request r)"},
-		{"message without a code", &responseError{status: 500, message: "Internal Server Error"},
+		{"message without a code", &gateway.Error{HTTPStatus: 500, Message: "Internal Server Error", Err: errors.New("Internal Server Error")},
 			gateway.Error{Op: "op", HTTPStatus: 500, Message: "Internal Server Error"}, "op: Internal Server Error (HTTP 500)"},
-		{"unreadable", &responseError{status: 502, unreadable: "unreadable error response (text/html): x"},
+		{"unreadable", &gateway.Error{HTTPStatus: 502, Err: errors.New("unreadable error response (text/html): x")},
 			gateway.Error{Op: "op", HTTPStatus: 502}, "op: unreadable error response (text/html): x (HTTP 502)"},
 		{"undecodable 2xx body", &sdkerr.ServiceResponseError{StatusCode: 200, RequestId: "r", ErrorMessage: "unexpected end"},
 			gateway.Error{Op: "op", HTTPStatus: 200, RequestID: "r"}, "op: malformed response body: unexpected end (HTTP 200, request r)"},
@@ -211,6 +215,34 @@ func TestRedaction(t *testing.T) {
 	}
 }
 
+// TestRedactionAtTheEdges: a credential the quoted part of a body cuts in two, or one echoed
+// as the request ID, does not show either.
+func TestRedactionAtTheEdges(t *testing.T) {
+	const token = "tok-abcdefghijklmnop"
+	r := redactor{token}
+	cases := []struct {
+		name, reqID string
+		body        string
+	}{
+		{"cut by the quoted part", "r", "<" + strings.Repeat("x", 8*maxSnippet-10) + ">" + token + " after"},
+		{"as the request ID", token, `{"error_code":"APIG.9999","error_msg":"x","request_id":"` + token + `"}`},
+		{"as the body's request ID", "", `{"error_code":"APIG.9999","error_msg":"x","request_id":"` + token + `"}`},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			resp := &http.Response{StatusCode: 502, Header: http.Header{}, Body: io.NopCloser(strings.NewReader(tc.body))}
+			resp.Header.Set("Content-Type", "text/html")
+			resp.Header.Set("X-Request-Id", tc.reqID)
+			text := Error("op", readError(r, resp, time.Now())).Error()
+			for k := minSecretLen; k <= len(token); k++ {
+				if strings.Contains(text, token[:k]) {
+					t.Fatalf("%q holds %q", text, token[:k])
+				}
+			}
+		})
+	}
+}
+
 func TestLimitedBody(t *testing.T) {
 	const limit = 10
 	for _, tc := range []struct {
@@ -277,8 +309,8 @@ func TestCheckBody(t *testing.T) {
 			e := checkBody(nil, tc.method, resp)
 			switch {
 			case tc.want == "" && e != nil:
-				t.Errorf("checkBody = %q; want none", e.msg)
-			case tc.want != "" && (e == nil || e.msg != tc.want):
+				t.Errorf("checkBody = %q; want none", e.Err)
+			case tc.want != "" && (e == nil || e.Err == nil || e.Err.Error() != tc.want):
 				t.Errorf("checkBody = %+v; want %q", e, tc.want)
 			}
 			if rest, _ := io.ReadAll(resp.Body); string(rest) != tc.body {
