@@ -545,12 +545,7 @@ func (s *Server) deleteAPI(c *call) response {
 	if a == nil {
 		return fail(errAPINotFound(c.r.PathValue("api_id")))
 	}
-	for _, p := range a.pubs {
-		for _, v := range p.versions {
-			delete(c.inst.versions, v.id)
-		}
-	}
-	c.inst.apis = slices.DeleteFunc(c.inst.apis, func(x *apiState) bool { return x == a })
+	c.inst.deleteAPI(a)
 	return response{status: http.StatusNoContent}
 }
 
@@ -569,7 +564,7 @@ func (s *Server) publishOne(c *call) response {
 	switch {
 	case body.Action == "":
 		return fail(errMissing("action"))
-	case body.Action != "online" && body.Action != "offline":
+	case body.Action != actOnline && body.Action != actOffline:
 		return fail(errInvalid("action"))
 	case body.EnvID == "":
 		return fail(errMissing("env_id"))
@@ -585,15 +580,13 @@ func (s *Server) publishOne(c *call) response {
 	if a == nil {
 		return fail(errAPINotFound(body.APIID))
 	}
-	if body.Action == "offline" {
-		if err := c.inst.offline(a, body.EnvID); err != nil {
+	if body.Action == actOffline {
+		if err := c.inst.offline(&c.acted, a, body.EnvID); err != nil {
 			return fail(err)
 		}
-		c.action, c.apis = body.Action, []string{a.ID}
 		return ok(http.StatusCreated, publishJSON{APIID: a.ID, APIName: a.Name, EnvID: body.EnvID, Remark: body.Remark})
 	}
-	v := c.inst.publish(a, body.EnvID, body.Remark, c.now)
-	c.action, c.apis = body.Action, []string{a.ID}
+	v := c.inst.publish(&c.acted, a, body.EnvID, newID(), body.Remark, c.now)
 	return ok(http.StatusCreated, publishResult(a, v, c.now))
 }
 
@@ -602,7 +595,7 @@ const maxBatch = 1000
 func (s *Server) batchPublish(c *call) response {
 	action := c.r.URL.Query().Get("action")
 	switch action {
-	case "online", "offline":
+	case actOnline, actOffline:
 	case "":
 		return fail(errMissing("action"))
 	default:
@@ -643,25 +636,22 @@ func (s *Server) batchPublish(c *call) response {
 		}
 	}
 	success, failure := []publishJSON{}, []failureJSON{}
-	c.action = action
 	for _, id := range ids {
 		a := c.inst.api(id)
 		if a == nil {
 			failure = append(failure, failureJSON{APIID: id, ErrorCode: "APIG.3002", ErrorMsg: "Api " + id + " not found"})
 			continue
 		}
-		if action == "offline" {
-			if err := c.inst.offline(a, body.EnvID); err != nil {
+		if action == actOffline {
+			if err := c.inst.offline(&c.acted, a, body.EnvID); err != nil {
 				failure = append(failure, failureJSON{APIID: id, APIName: a.Name, ErrorCode: err.code, ErrorMsg: err.msg})
 				continue
 			}
 			success = append(success, publishJSON{APIID: a.ID, APIName: a.Name, EnvID: body.EnvID, Remark: body.Remark})
-			c.apis = append(c.apis, a.ID)
 			continue
 		}
-		v := c.inst.publish(a, body.EnvID, body.Remark, c.now)
+		v := c.inst.publish(&c.acted, a, body.EnvID, newID(), body.Remark, c.now)
 		success = append(success, publishResult(a, v, c.now))
-		c.apis = append(c.apis, a.ID)
 	}
 	return ok(http.StatusOK, map[string]any{"success": success, "failure": failure})
 }
@@ -685,7 +675,7 @@ func (s *Server) switchVersionHandler(c *call) response {
 	if v == nil || v.apiID != apiID {
 		return fail(errVersionNotFound(body.VersionID))
 	}
-	c.inst.switchVersion(v, c.now)
+	c.inst.switchVersion(&c.acted, v, c.now)
 	return ok(http.StatusOK, publishResult(a, v, c.now))
 }
 
@@ -755,11 +745,7 @@ func (s *Server) offlineVersion(c *call) response {
 	if v == nil {
 		return fail(errVersionNotFound(id))
 	}
-	if a := c.inst.api(v.apiID); a != nil {
-		if p := a.pubs[v.envID]; p != nil && p.live == v {
-			p.live = nil
-		}
-	}
+	c.inst.offlineVersion(&c.acted, v)
 	return response{status: http.StatusNoContent}
 }
 

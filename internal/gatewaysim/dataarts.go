@@ -66,8 +66,10 @@ func (s *Server) dataAPI(c *call) (*cluster, *dataAPI, *apiError) {
 	return nil, nil, errDataAPINotFound(id)
 }
 
-func (s *Server) isReviewer(caller string) bool {
-	return len(s.world.reviewers) == 0 || s.world.reviewers[caller]
+// isReviewer says whether the caller may review DataArts actions: with no reviewers in the
+// seed, everyone may.
+func isReviewer(c *call) bool {
+	return len(c.world.reviewers) == 0 || c.world.reviewers[c.caller]
 }
 
 func (s *Server) dataPublish(c *call) response {
@@ -79,11 +81,9 @@ func (s *Server) dataPublish(c *call) response {
 	if a == nil {
 		return fail(errDataAPINotFound(c.r.PathValue("api_id")))
 	}
-	a.settle(c.now)
-	switch a.status {
-	case "", dataStatusOffline:
-	default:
-		return fail(errIllegal("the API is %s on cluster %s", a.status, cl.id))
+	// The status comes first: a publish of a published API is refused whatever its body.
+	if err := cl.publishable(a, c.now); err != nil {
+		return fail(err)
 	}
 	if len(c.body) > 0 {
 		var body struct {
@@ -93,10 +93,8 @@ func (s *Server) dataPublish(c *call) response {
 			return fail(err)
 		}
 	}
-	a.publishID = newID()
-	a.status = dataStatusPublished
-	if !s.isReviewer(c.caller) {
-		a.status = dataStatusPublishWaitReview
+	if err := cl.publish(&c.acted, a, isReviewer(c), c.now); err != nil {
+		return fail(err)
 	}
 	return response{status: http.StatusNoContent}
 }
@@ -112,7 +110,6 @@ func (s *Server) dataAction(c *call) response {
 	if a == nil {
 		return fail(errDataAPINotFound(c.r.PathValue("api_id")))
 	}
-	a.settle(c.now)
 	var body struct {
 		Action string `json:"action"`
 		Time   string `json:"time"`
@@ -121,7 +118,7 @@ func (s *Server) dataAction(c *call) response {
 		return fail(err)
 	}
 	switch body.Action {
-	case "UNPUBLISH", "STOP":
+	case actUnpublish, actStop:
 		at, perr := time.Parse(time.RFC3339, body.Time)
 		switch {
 		case body.Time == "":
@@ -132,29 +129,15 @@ func (s *Server) dataAction(c *call) response {
 			return fail(errIllegal("time %s is not on the hour", body.Time))
 		case at.Before(c.now.Add(dataArtsNoticeHours * time.Hour)):
 			return fail(errIllegal("time %s is less than %d hours ahead", body.Time, dataArtsNoticeHours))
-		case !s.isReviewer(c.caller):
+		case !isReviewer(c):
 			return fail(errIllegal("only the API reviewer may %s it", body.Action))
 		}
-		next, final := dataStatusWaitingOffline, dataStatusOffline
-		if body.Action == "STOP" {
-			next, final = dataStatusWaitingStop, dataStatusStopped
-			if a.status != dataStatusPublished {
-				return fail(errIllegal("the API is %s", or(a.status, "not published")))
-			}
-		} else if a.status != dataStatusPublished && a.status != dataStatusStopped {
-			return fail(errIllegal("the API is %s", or(a.status, "not published")))
+		if err := cl.schedule(&c.acted, a, body.Action, at, c.now); err != nil {
+			return fail(err)
 		}
-		a.status, a.effectiveAt = next, at
-		if a.authorizedApps == 0 {
-			a.status = final
-		}
-	case "RECOVER":
-		if a.status != dataStatusStopped {
-			return fail(errIllegal("the API is %s, not stopped", or(a.status, "not published")))
-		}
-		a.status = dataStatusPublished
-		if !s.isReviewer(c.caller) {
-			a.status = dataStatusRecoverWaitReview
+	case actRecover:
+		if err := cl.resume(&c.acted, a, isReviewer(c), c.now); err != nil {
+			return fail(err)
 		}
 	case "":
 		return fail(errIllegal("action is required"))

@@ -118,13 +118,13 @@ func (s *Server) asyncExport(c *call) response {
 	} else {
 		t.result = mustJSON(map[string]string{"file_type": format, "content": string(doc)})
 	}
-	s.world.tasks[t.id] = t
+	c.world.tasks[t.id] = t
 	return ok(http.StatusAccepted, map[string]string{"task_id": t.id})
 }
 
 func (s *Server) showTask(c *call) response {
 	id := c.r.PathValue("task_id")
-	t := s.world.tasks[id]
+	t := c.world.tasks[id]
 	if t == nil || t.instance != c.inst {
 		return fail(errorf(http.StatusNotFound, "APIG.3081", "The task does not exist,id:%s", id))
 	}

@@ -110,6 +110,7 @@ func defaultCode(status int) string {
 }
 
 // matchFault picks the first fault for op that fires, under s.mu, and uses up one of its count.
+// It returns a copy, which the call may read after s.mu is released.
 func (s *Server) matchFault(op string) *Fault {
 	for i, f := range s.faults {
 		if f.Operation != op && f.Operation != "*" {
@@ -124,7 +125,8 @@ func (s *Server) matchFault(op string) *Fault {
 				s.faults = append(s.faults[:i:i], s.faults[i+1:]...)
 			}
 		}
-		return f
+		matched := *f
+		return &matched
 	}
 	return nil
 }

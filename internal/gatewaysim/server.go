@@ -139,13 +139,17 @@ type call struct {
 	requestID string
 	body      []byte
 	caller    string
+	// world and now are the state and the time the call sees, both taken under s.mu when the
+	// call is authenticated, so that a Reset while the call is in flight cannot split it
+	// between two worlds. The call reads and changes world only under s.mu.
+	world     *world
 	now       time.Time
 	project   *project
 	inst      *instance // APIG operations
 	workspace string    // DataArts operations
-	// action and apis are what a publish or offline call acted on, for the call log.
-	action string
-	apis   []string
+	// acted is what the call changed, for its entry in the call log; only the state's
+	// publication methods write it.
+	acted acted
 }
 
 // response is what a handler returns: a JSON body, a raw body, or an error.
@@ -202,9 +206,12 @@ func (s *Server) run(w http.ResponseWriter, c *call, sc scope, h handler) int {
 	}
 	c.body = body
 
+	// Everything the checks below need from shared state is taken here, under s.mu: a Reset
+	// replaces s.world at any time, and a fault's count changes under other calls.
 	s.mu.Lock()
-	c.now = s.now()
+	c.world, c.now = s.world, s.now()
 	caller, authErr := s.authenticate(c)
+	readOnly := c.world.readOnly[caller]
 	fault := s.matchFault(c.op)
 	s.mu.Unlock()
 
@@ -212,7 +219,7 @@ func (s *Server) run(w http.ResponseWriter, c *call, sc scope, h handler) int {
 		return s.finish(w, c, fail(authErr))
 	}
 	c.caller = caller
-	if writeOps[c.op] && s.world.readOnly[caller] {
+	if writeOps[c.op] && readOnly {
 		return s.finish(w, c, fail(errorf(http.StatusForbidden, "APIG.1005", "No permissions to request this method")))
 	}
 	if s.limiter != nil && !s.limiter.Allow() {
@@ -239,18 +246,18 @@ func (s *Server) run(w http.ResponseWriter, c *call, sc scope, h handler) int {
 	return s.finish(w, c, resp)
 }
 
-// authenticate accepts a seed token in X-Auth-Token or a valid SDK-HMAC-SHA256 signature. It
-// returns who called: the access key, or the token.
+// authenticate accepts a seed token in X-Auth-Token or a valid SDK-HMAC-SHA256 signature, under
+// s.mu. It returns who called: the access key, or the token.
 func (s *Server) authenticate(c *call) (string, *apiError) {
 	if token := c.r.Header.Get("X-Auth-Token"); token != "" {
-		if !s.world.tokens[token] {
+		if !c.world.tokens[token] {
 			return "", errorf(http.StatusUnauthorized, "APIG.1002", "Incorrect token or token resolution failed")
 		}
 		return token, nil
 	}
 	if c.r.Header.Get("Authorization") != "" {
 		ak, err := verifySignature(c.r, c.body, func(ak string) (string, bool) {
-			sk, ok := s.world.secrets[ak]
+			sk, ok := c.world.secrets[ak]
 			return sk, ok
 		}, time.Now()) // the client's clock is real: /_sim/clock moves only the gateway's rules
 		if err != nil {
@@ -275,7 +282,7 @@ func (s *Server) throttled(w http.ResponseWriter, c *call) int {
 // resolve finds the instance or cluster the path names, under s.mu.
 func (s *Server) resolve(c *call, sc scope) response {
 	pid := c.r.PathValue("project_id")
-	p := s.world.projects[pid]
+	p := c.world.projects[pid]
 	switch sc {
 	case scopeAPIG:
 		iid := c.r.PathValue("instance_id")
@@ -344,8 +351,10 @@ type Call struct {
 	Path      string    `json:"path"`
 	Status    int       `json:"status"`
 	UserAgent string    `json:"userAgent,omitempty"`
-	// Action (online or offline) and APIs are what a publish or offline call acted on: the
-	// APIs it published or took offline, not those it refused.
+	// Action and APIs are what a call changed in what the gateway publishes: the APIs it acted
+	// on, not those it refused. Action is online or offline (a version taken offline is
+	// offline) or switch for APIG, PUBLISH, UNPUBLISH, STOP or RECOVER for DataArts. Calls
+	// that changed no publication have neither.
 	Action string   `json:"action,omitempty"`
 	APIs   []string `json:"apis,omitempty"`
 }
@@ -363,7 +372,7 @@ func (s *Server) record(c *call, status int) {
 		s.calls = s.calls[1:]
 	}
 	s.calls = append(s.calls, Call{Time: time.Now(), Operation: c.op, Method: c.r.Method,
-		Path: c.r.URL.Path, Status: status, UserAgent: c.r.UserAgent(), Action: c.action, APIs: c.apis})
+		Path: c.r.URL.Path, Status: status, UserAgent: c.r.UserAgent(), Action: c.acted.action, APIs: c.acted.apis})
 }
 
 // decode unmarshals a JSON request body; a malformed body is the gateway's APIG.2000.

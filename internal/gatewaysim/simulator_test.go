@@ -345,23 +345,41 @@ func TestResetRestoresTheSeed(t *testing.T) {
 	}
 }
 
-// TestCallLogNamesTheAPIsActedOn: the call log says which APIs a publish or offline call acted
-// on, so a test can count the publishes of each API; refused ones are not listed.
+// TestCallLogNamesTheAPIsActedOn: the call log says which APIs each change of publication acted
+// on, so a test can count the publishes of each API; refused ones and no-ops are not listed.
 func TestCallLogNamesTheAPIsActedOn(t *testing.T) {
 	sim := newExampleSim(t, Options{})
-	body := `{"env_id":"` + ReleaseEnvID + `","apis":["` + exMockAPI + `","` + strings.Repeat("0", 32) + `"]}`
-	if status, resp, _ := do(t, sim, "POST", "/apis/publish?action=online", body); status != 200 {
-		t.Fatalf("batch publish: %d %v", status, resp)
+	missing := strings.Repeat("0", 32)
+	steps := []struct {
+		method, path, body string
+		status             int
+		action             string
+		apis               []string
+	}{
+		{"POST", "/apis/publish?action=online", `{"env_id":"` + ReleaseEnvID + `","apis":["` + exMockAPI + `","` + missing + `"]}`,
+			200, "online", []string{exMockAPI}},
+		{"POST", "/apis/publish?action=offline", `{"env_id":"` + ReleaseEnvID + `","apis":["` + missing + `"]}`, 200, "", nil},
+		{"POST", "/apis/action", `{"action":"offline","api_id":"` + exAPI + `","env_id":"` + ReleaseEnvID + `"}`,
+			201, "offline", []string{exAPI}},
+		{"PUT", "/apis/publish/" + exAPI, `{"version_id":"` + exVersion + `"}`, 200, "switch", []string{exAPI}},
+		{"DELETE", "/apis/versions/" + exVersion, "", 204, "offline", []string{exAPI}},
+		{"DELETE", "/apis/versions/" + exVersion, "", 204, "", nil}, // no longer live: nothing changes
+		{"POST", dataArtsBase + "/instances/" + exCluster + "/action", `{"action":"STOP","time":"` + dataArtsTime(49*time.Hour) + `"}`,
+			204, "STOP", []string{exDataAPI}},
+		{"POST", dataArtsBase + "/instances/" + exCluster + "/action", `{"action":"RECOVER"}`, 400, "", nil},
 	}
-	do(t, sim, "POST", "/apis/action", `{"action":"offline","api_id":"`+exAPI+`","env_id":"`+ReleaseEnvID+`"}`)
+	for _, st := range steps {
+		if status, body, _ := do(t, sim, st.method, st.path, st.body); status != st.status {
+			t.Fatalf("%s %s: %d %v, want %d", st.method, st.path, status, body, st.status)
+		}
+	}
 	calls := sim.Calls()
-	if len(calls) != 2 {
-		t.Fatalf("%d calls logged, want 2", len(calls))
+	if len(calls) != len(steps) {
+		t.Fatalf("%d calls logged, want %d", len(calls), len(steps))
 	}
-	if c := calls[0]; c.Action != "online" || len(c.APIs) != 1 || c.APIs[0] != exMockAPI {
-		t.Errorf("batch publish logged as %s %v, want online [%s]", c.Action, c.APIs, exMockAPI)
-	}
-	if c := calls[1]; c.Action != "offline" || len(c.APIs) != 1 || c.APIs[0] != exAPI {
-		t.Errorf("offline logged as %s %v, want offline [%s]", c.Action, c.APIs, exAPI)
+	for i, st := range steps {
+		if c := calls[i]; c.Action != st.action || fmt.Sprint(c.APIs) != fmt.Sprint(st.apis) {
+			t.Errorf("%s %s logged as %q %v, want %q %v", st.method, st.path, c.Action, c.APIs, st.action, st.apis)
+		}
 	}
 }

@@ -169,16 +169,49 @@ func (in *instance) apiByName(name string) *apiState {
 	return nil
 }
 
-// publish snapshots the API's current definition as a new live version in env. Publishing an
-// already published API is not an error: it creates a new version, as the real gateway does.
-func (in *instance) publish(a *apiState, envID, remark string, now time.Time) *version {
+// acted is what one call changed, for its entry in the call log: the action and the APIs it
+// acted on, never those it refused. The seed changes state through a nil *acted.
+type acted struct {
+	action string
+	apis   []string
+}
+
+// Actions in the call log: APIG's online and offline, switch for a version switch, and the
+// DataArts action names.
+const (
+	actOnline      = "online"
+	actOffline     = "offline"
+	actSwitch      = "switch"
+	actDataPublish = "PUBLISH"
+	actUnpublish   = "UNPUBLISH"
+	actStop        = "STOP"
+	actRecover     = "RECOVER"
+)
+
+func (x *acted) note(action, apiID string) {
+	if x == nil {
+		return
+	}
+	x.action = action
+	x.apis = append(x.apis, apiID)
+}
+
+// What an APIG instance publishes changes only through publish, offline, switchVersion,
+// offlineVersion and deleteAPI, and each change is noted in the call log, so the gateway's
+// rules hold by construction: in.versions holds every kept version and nothing else, at most
+// maxVersions are kept per API and environment, and at most one of them is live.
+
+// publish snapshots the API's current definition as a new live version in env, with ID id
+// (the seed's, or a new one). Publishing an already published API is not an error: it creates
+// a new version, as the real gateway does.
+func (in *instance) publish(log *acted, a *apiState, envID, id, remark string, now time.Time) *version {
 	p := a.pubs[envID]
 	if p == nil {
 		p = &publication{}
 		a.pubs[envID] = p
 	}
 	v := &version{
-		id:          newID(),
+		id:          id,
 		no:          now.UTC().Format("20060102150405"),
 		apiID:       a.ID,
 		envID:       envID,
@@ -191,29 +224,56 @@ func (in *instance) publish(a *apiState, envID, remark string, now time.Time) *v
 	v.def.ReqParams = slices.Clone(a.ReqParams)
 	in.versions[v.id] = v
 	p.versions = append(p.versions, v)
-	p.live, p.liveSince = v, now
+	p.setLive(v, now)
 	// Keep the newest maxVersions; the live one is always the newest here.
 	for len(p.versions) > maxVersions {
 		delete(in.versions, p.versions[0].id)
 		p.versions = p.versions[1:]
 	}
+	log.note(actOnline, a.ID)
 	return v
 }
 
-// offline removes the API's live version in env.
-func (in *instance) offline(a *apiState, envID string) *apiError {
+// offline takes the API offline in env; its versions are kept.
+func (in *instance) offline(log *acted, a *apiState, envID string) *apiError {
 	p := a.pubs[envID]
 	if p == nil || p.live == nil {
 		return errorf(http.StatusNotFound, "APIG.3015", "The API publication record does not exist")
 	}
-	p.live = nil
+	p.setLive(nil, time.Time{})
+	log.note(actOffline, a.ID)
 	return nil
 }
 
-// switchVersion makes v the live version of its API in its environment.
-func (in *instance) switchVersion(v *version, now time.Time) {
-	a := in.api(v.apiID)
-	p := a.pubs[v.envID]
+// switchVersion makes v, a kept version, the live version of its API in its environment.
+func (in *instance) switchVersion(log *acted, v *version, now time.Time) {
+	in.api(v.apiID).pubs[v.envID].setLive(v, now)
+	log.note(actSwitch, v.apiID)
+}
+
+// offlineVersion takes the API offline in v's environment when v is the live version there;
+// taking an inactive version offline changes nothing.
+func (in *instance) offlineVersion(log *acted, v *version) {
+	p := in.api(v.apiID).pubs[v.envID]
+	if p.live != v {
+		return
+	}
+	p.setLive(nil, time.Time{})
+	log.note(actOffline, v.apiID)
+}
+
+// deleteAPI removes the API with every version of it.
+func (in *instance) deleteAPI(a *apiState) {
+	for _, p := range a.pubs {
+		for _, v := range p.versions {
+			delete(in.versions, v.id)
+		}
+	}
+	in.apis = slices.DeleteFunc(in.apis, func(x *apiState) bool { return x == a })
+}
+
+// setLive makes v, one of p's versions or nil for none, the live version since now.
+func (p *publication) setLive(v *version, now time.Time) {
 	p.live, p.liveSince = v, now
 }
 
@@ -295,6 +355,72 @@ func (c *cluster) api(id string) *dataAPI {
 			return a
 		}
 	}
+	return nil
+}
+
+// A DataArts API's publication changes only through publish, schedule and resume, which note
+// the change in the call log, and settle, which completes a scheduled action when its time
+// comes. Each settles first, so it acts on the status as of now.
+
+// publishable says whether the API may be published on the cluster: never published, or offline.
+func (c *cluster) publishable(a *dataAPI, now time.Time) *apiError {
+	a.settle(now)
+	switch a.status {
+	case "", dataStatusOffline:
+		return nil
+	}
+	return errIllegal("the API is %s on cluster %s", a.status, c.id)
+}
+
+// publish publishes the API on the cluster under a new publish ID; a publish by a caller who is
+// not a reviewer waits for review.
+func (c *cluster) publish(log *acted, a *dataAPI, reviewer bool, now time.Time) *apiError {
+	if err := c.publishable(a, now); err != nil {
+		return err
+	}
+	a.publishID = newID()
+	a.status = dataStatusPublished
+	if !reviewer {
+		a.status = dataStatusPublishWaitReview
+	}
+	log.note(actDataPublish, a.id)
+	return nil
+}
+
+// schedule runs UNPUBLISH (of a published or stopped API) or STOP (of a published one) at the
+// time at: the API waits in WAITING_OFFLINE or WAITING_STOP until then, or goes offline or
+// stops at once when no app is authorised to call it.
+func (c *cluster) schedule(log *acted, a *dataAPI, action string, at, now time.Time) *apiError {
+	a.settle(now)
+	next, final := dataStatusWaitingOffline, dataStatusOffline
+	if action == actStop {
+		next, final = dataStatusWaitingStop, dataStatusStopped
+		if a.status != dataStatusPublished {
+			return errIllegal("the API is %s", or(a.status, "not published"))
+		}
+	} else if a.status != dataStatusPublished && a.status != dataStatusStopped {
+		return errIllegal("the API is %s", or(a.status, "not published"))
+	}
+	a.status, a.effectiveAt = next, at
+	if a.authorizedApps == 0 {
+		a.status = final
+	}
+	log.note(action, a.id)
+	return nil
+}
+
+// resume runs RECOVER: it republishes a stopped API; a recovery by a caller who is not a
+// reviewer waits for review.
+func (c *cluster) resume(log *acted, a *dataAPI, reviewer bool, now time.Time) *apiError {
+	a.settle(now)
+	if a.status != dataStatusStopped {
+		return errIllegal("the API is %s, not stopped", or(a.status, "not published"))
+	}
+	a.status = dataStatusPublished
+	if !reviewer {
+		a.status = dataStatusRecoverWaitReview
+	}
+	log.note(actRecover, a.id)
 	return nil
 }
 

@@ -120,10 +120,7 @@ func seedAPI(in *instance, g *Group, sa SeedAPI, now time.Time) (*apiState, erro
 			}
 			// Seeded versions are spaced an hour apart, ending an hour ago.
 			at := now.Add(-time.Duration(len(sp.Versions)-i) * time.Hour)
-			v := in.publish(a, env.ID, "", at)
-			delete(in.versions, v.id)
-			v.id = vid
-			in.versions[vid] = v
+			in.publish(nil, a, env.ID, vid, "", at)
 		}
 	}
 	return a, nil
