@@ -16,7 +16,11 @@ GOLANGCI_LINT ?= $(TOOLS_DIR)/golangci-lint-$(GOLANGCI_LINT_VERSION)
 KUSTOMIZE ?= $(TOOLS_DIR)/kustomize-$(KUSTOMIZE_VERSION)
 
 GO_TEST_FLAGS ?= -count=1 -v
-UNIT_PACKAGES = $(shell go list ./... | grep -v -e /internal/controller -e /test/)
+# Every package that needs no API server runs with the race detector. Those that start one
+# (envtest, the e2e control plane, the benchmark) run without it: they are bound by the API
+# server and the processes they start, and would take several times longer.
+APISERVER_PACKAGES = ./internal/controller/... ./test/e2e/... ./test/bench/...
+UNIT_PACKAGES = $(shell go list ./... | grep -v -e /internal/controller -e /test/e2e -e /test/bench)
 
 SHELL = /usr/bin/env bash -o pipefail
 .SHELLFLAGS = -ec
@@ -79,12 +83,13 @@ envtest: ## Build (once) and print the envtest binaries directory (KUBEBUILDER_A
 	@hack/envtest.sh
 
 .PHONY: test
-test: manifests generate fmt vet ## Run every test: unit, envtest controller tests and end-to-end.
-	KUBEBUILDER_ASSETS="$$(hack/envtest.sh)" go test $(GO_TEST_FLAGS) ./...
+test: manifests generate fmt vet ## Run every test: unit (with -race), envtest controller tests and end-to-end.
+	go test $(GO_TEST_FLAGS) -race $(UNIT_PACKAGES)
+	KUBEBUILDER_ASSETS="$$(hack/envtest.sh)" go test $(GO_TEST_FLAGS) $(APISERVER_PACKAGES)
 
 .PHONY: test-unit
-test-unit: ## Run the tests that need no API server.
-	go test $(GO_TEST_FLAGS) $(UNIT_PACKAGES)
+test-unit: ## Run the tests that need no API server, with -race.
+	go test $(GO_TEST_FLAGS) -race $(UNIT_PACKAGES)
 
 # Every fuzz target runs for FUZZTIME, one after the other (go test fuzzes one target per call).
 # Their seeds already run in make test. -run '^$$' runs no test, so the envtest suite of

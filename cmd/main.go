@@ -39,6 +39,7 @@ import (
 	publishingv1alpha1 "github.com/apig-operator/apig-operator/api/v1alpha1"
 	"github.com/apig-operator/apig-operator/internal/controller"
 	"github.com/apig-operator/apig-operator/internal/gateway"
+	"github.com/apig-operator/apig-operator/internal/gateway/driver"
 )
 
 var scheme = runtime.NewScheme()
@@ -142,24 +143,25 @@ func main() {
 	gatewayMetrics := gateway.NewMetrics()
 	ctrlmetrics.Registry.MustRegister(gatewayMetrics.Collectors()...)
 	connector := &controller.Connector{
-		Reader: mgr.GetAPIReader(), Registry: gateway.NewRegistry(), Metrics: gatewayMetrics,
+		Reader: mgr.GetAPIReader(), Registry: driver.NewRegistry(), Metrics: gatewayMetrics,
 		BatchWindow: batchWindow, BatchSpacing: batchSpacing, BatchMaxSize: batchMaxSize, Timeout: gatewayTimeout,
 		Instance: instanceName(),
 	}
 	if err := (&controller.ApiGatewayReconciler{
-		Client: mgr.GetClient(), Connector: connector, Recorder: mgr.GetEventRecorder("apig-operator"),
+		Client: mgr.GetClient(), Connections: connector, Recorder: mgr.GetEventRecorder("apig-operator"),
 	}).SetupWithManager(mgr); err != nil {
 		log.Error(err, "Unable to set up the controller", "controller", "ApiGateway")
 		os.Exit(1)
 	}
 	if err := (&controller.ApiPublicationReconciler{
-		Client: mgr.GetClient(), Connector: connector, Recorder: mgr.GetEventRecorder("apig-operator"), Concurrency: concurrency,
+		Client: mgr.GetClient(), Connections: connector, Recorder: mgr.GetEventRecorder("apig-operator"),
+		Metrics: gatewayMetrics, Concurrency: concurrency,
 	}).SetupWithManager(mgr); err != nil {
 		log.Error(err, "Unable to set up the controller", "controller", "ApiPublication")
 		os.Exit(1)
 	}
 	if err := (&controller.ApiExportReconciler{
-		Client: mgr.GetClient(), Reader: mgr.GetAPIReader(), Scheme: mgr.GetScheme(), Connector: connector,
+		Client: mgr.GetClient(), Reader: mgr.GetAPIReader(), Scheme: mgr.GetScheme(), Connections: connector,
 		Recorder: mgr.GetEventRecorder("apig-operator"), SecretTargets: secretTargets,
 	}).SetupWithManager(mgr); err != nil {
 		log.Error(err, "Unable to set up the controller", "controller", "ApiExport")

@@ -36,6 +36,8 @@ const (
 	// ReasonDeleting: the object is being deleted and its deletionPolicy carried
 	// out.
 	ReasonDeleting = "Deleting"
+	// ReasonPublishing: calls to the gateway are in flight; their answer brings the object back.
+	ReasonPublishing = "Publishing"
 	// ReasonInvalidSpec: the spec cannot be acted on as written (for example state
 	// Suspended on an APIG gateway); the message names the field.
 	ReasonInvalidSpec = "InvalidSpec"

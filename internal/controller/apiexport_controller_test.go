@@ -45,6 +45,7 @@ import (
 
 	"github.com/apig-operator/apig-operator/api/v1alpha1"
 	"github.com/apig-operator/apig-operator/internal/gateway"
+	"github.com/apig-operator/apig-operator/internal/gateway/driver"
 	"github.com/apig-operator/apig-operator/internal/gatewaysim"
 )
 
@@ -314,7 +315,7 @@ func TestApiExportSecretTargets(t *testing.T) {
 			}).Build()
 		// A pass that reached the gateway would stop at the missing ApiGateway, with another reason.
 		return &ApiExportReconciler{Client: c, Reader: c, Scheme: sch, SecretTargets: secretTargets,
-			Connector: &Connector{Reader: c, Registry: gateway.NewRegistry()}}, c, &writes
+			Connections: &Connector{Reader: c, Registry: driver.NewRegistry()}}, c, &writes
 	}
 	reconcileOnce := func(t *testing.T, r *ApiExportReconciler) ctrl.Result {
 		t.Helper()
@@ -401,7 +402,7 @@ func TestTargetWriteError(t *testing.T) {
 		Spec: v1alpha1.ApiExportSpec{Target: v1alpha1.ExportTarget{Secret: &v1alpha1.ExportTargetObject{Name: "shop-openapi"}}}}
 	var pe *passError
 	if err := targetWriteError(exp, forbidden); !errors.As(err, &pe) || pe.reason != v1alpha1.ReasonTargetForbidden ||
-		pe.class != gateway.Waiting || !strings.Contains(pe.msg, secretTargetsComponent) || !strings.Contains(pe.msg, "team-a") {
+		pe.class != gateway.Waiting || !strings.Contains(pe.Error(), secretTargetsComponent) || !strings.Contains(pe.Error(), "team-a") {
 		t.Errorf("forbidden Secret write: %v", err)
 	}
 	other := errors.New("connection refused")

@@ -38,7 +38,7 @@ func exportVerdict(s *expScope, err error) verdict {
 	exp := s.exp
 	switch {
 	case err != nil:
-		return errorVerdict(err)
+		return outcomeOf(err).verdict
 	case s.running != "":
 		return verdict{ready: metav1.ConditionUnknown, reason: v1alpha1.ReasonExporting, reconciling: true,
 			message: fmt.Sprintf("Export task %s is running on the gateway", s.running)}

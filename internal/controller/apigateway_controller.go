@@ -19,29 +19,20 @@ package controller
 import (
 	"context"
 	"fmt"
-	"time"
 
 	corev1 "k8s.io/api/core/v1"
-	"k8s.io/apimachinery/pkg/api/equality"
 	"k8s.io/client-go/tools/events"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
-	"sigs.k8s.io/controller-runtime/pkg/predicate"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	"github.com/apig-operator/apig-operator/api/v1alpha1"
 	"github.com/apig-operator/apig-operator/internal/gateway"
 )
 
-// Field indexes of ApiGateways, so that a change to a Secret or ConfigMap finds the gateways
-// that use it.
-const (
-	indexGatewaySecret    = "spec.credentialsRef.name"
-	indexGatewayCABundle  = "spec.tls.caBundleRef"
-	gatewayControllerName = "apigateway"
-)
+const gatewayControllerName = "apigateway"
 
 // +kubebuilder:rbac:groups="",resources=secrets,verbs=get;list;watch
 // +kubebuilder:rbac:groups="",resources=configmaps,verbs=get;list;watch
@@ -50,93 +41,80 @@ const (
 // its connection in the registry, and records the environments an APIG gateway has.
 type ApiGatewayReconciler struct {
 	client.Client
-	Connector *Connector
-	Recorder  events.EventRecorder
+	Connections Connections
+	Recorder    events.EventRecorder
 }
 
-// Reconcile probes one gateway.
-func (r *ApiGatewayReconciler) Reconcile(ctx context.Context, req ctrl.Request) (res ctrl.Result, err error) {
-	gw := &v1alpha1.ApiGateway{}
-	if err := r.Get(ctx, req.NamespacedName, gw); err != nil {
-		if client.IgnoreNotFound(err) == nil {
-			r.Connector.Registry.Delete(req.String())
-		}
-		return ctrl.Result{}, client.IgnoreNotFound(err)
-	}
-	if !gw.DeletionTimestamp.IsZero() {
-		return ctrl.Result{}, nil
-	}
-	before := gw.DeepCopy()
-	out := r.probe(ctx, gw)
-	summarizeGateway(gw, out)
-	r.recordTransition(before, gw, out)
-	if !equality.Semantic.DeepEqual(before.Status, gw.Status) {
-		if err := r.Status().Patch(ctx, gw, client.MergeFrom(before)); err != nil {
-			return ctrl.Result{}, fmt.Errorf("patch status: %w", err)
-		}
-	}
-	return out.result()
+// gwScope carries one probe of one ApiGateway.
+type gwScope struct {
+	gw     *v1alpha1.ApiGateway
+	before *v1alpha1.ApiGateway
+	// envs are the environments the probe listed (APIG).
+	envs []gateway.Environment
 }
 
 // tlsRecheckFactor spaces the checks of a gateway whose certificate is not trusted, in observe
 // intervals.
 const tlsRecheckFactor = 5
 
-// gatewayOutcome is what a probe found.
-type gatewayOutcome struct {
-	envs     []gateway.Environment
-	err      error
-	interval time.Duration
+// Reconcile probes one gateway.
+func (r *ApiGatewayReconciler) Reconcile(ctx context.Context, req ctrl.Request) (res ctrl.Result, err error) {
+	gw := &v1alpha1.ApiGateway{}
+	if err := r.Get(ctx, req.NamespacedName, gw); err != nil {
+		if client.IgnoreNotFound(err) == nil {
+			r.Connections.Forget(req.String())
+		}
+		return ctrl.Result{}, client.IgnoreNotFound(err)
+	}
+	if !gw.DeletionTimestamp.IsZero() {
+		return ctrl.Result{}, nil
+	}
+	s := &gwScope{gw: gw, before: gw.DeepCopy()}
+	defer func() { res, err = r.finish(ctx, s, err) }()
+	return ctrl.Result{}, r.probe(ctx, s)
 }
 
-// result is the one handling path of each error class.
-func (o gatewayOutcome) result() (ctrl.Result, error) {
-	if o.err == nil {
-		return ctrl.Result{RequeueAfter: jitter(o.interval)}, nil
+// probe connects and makes the provider's cheapest call. Its failures are put in the words of
+// an ApiGateway's owner: which field or Secret to look at.
+func (r *ApiGatewayReconciler) probe(ctx context.Context, s *gwScope) error {
+	gw := s.gw
+	conn, err := r.Connections.Connect(ctx, gw)
+	if err != nil {
+		return err
 	}
-	if _, ok := isConfigError(o.err); ok {
-		return ctrl.Result{}, nil // the Secret, CA bundle or spec watch brings us back
+	s.envs, err = conn.Driver.Probe(ctx)
+	if err == nil {
+		return nil
 	}
-	if gateway.IsTLSVerification(o.err) {
+	h := gateway.Classify(err)
+	switch {
+	case h.TLS:
 		// A new CA bundle or spec brings us back at once; a certificate renewed on the gateway's
 		// side, or a clock set right, shows at the next slow look.
-		return ctrl.Result{RequeueAfter: jitter(tlsRecheckFactor * o.interval)}, nil
+		return stallingRecheck(v1alpha1.ReasonTLSVerificationFailed, jitter(tlsRecheckFactor*observeInterval(gw)),
+			fmt.Errorf("%w. The gateway's certificate is not trusted: set spec.tls.caBundleRef to the CA that signed it "+
+				"(the gateway is checked again when the bundle changes), or check spec.endpoint", err))
+	case h.Auth:
+		return stalling(v1alpha1.ReasonAuthenticationFailed, fmt.Errorf("the gateway refused the credentials in Secret %s: "+
+			"%w. Fix the Secret; the gateway is checked again as soon as it changes", gw.Spec.CredentialsRef.Name, err))
+	case h.Class == gateway.Terminal:
+		return stalling(v1alpha1.ReasonGatewayError, fmt.Errorf("%w. Check spec.endpoint, spec.projectId and spec.instanceId", err))
+	case h.Class == gateway.Waiting && !h.Throttled:
+		return waiting(v1alpha1.ReasonGatewayError, h.Delay, fmt.Errorf("%w. Check spec.projectId and spec.instanceId; "+
+			"trying again in %s", err, h.Delay))
 	}
-	switch class, delay := gateway.Classify(o.err); class {
-	case gateway.Terminal:
-		return ctrl.Result{}, nil
-	case gateway.Waiting:
-		return ctrl.Result{RequeueAfter: delay}, nil
-	default:
-		return ctrl.Result{}, o.err
-	}
+	return err
 }
 
-func (r *ApiGatewayReconciler) probe(ctx context.Context, gw *v1alpha1.ApiGateway) gatewayOutcome {
-	out := gatewayOutcome{interval: observeInterval(gw)}
-	conn, err := r.Connector.Connect(ctx, gw)
-	if err != nil {
-		out.err = err
-		return out
+// finish summarizes the probe into status, patches it when it changed, and turns the outcome
+// into the result.
+func (r *ApiGatewayReconciler) finish(ctx context.Context, s *gwScope, err error) (ctrl.Result, error) {
+	summarizeGateway(s, err)
+	recordStallChange(r.Recorder, s.gw, s.before.Status.Conditions, s.gw.Status.Conditions)
+	if perr := patchStatus(ctx, r.Client, s.gw, s.before, s.gw.Status, s.before.Status); perr != nil {
+		return ctrl.Result{}, perr
 	}
-	if conn.DataService != nil {
-		out.err = conn.DataService.Probe(ctx)
-		return out
-	}
-	out.envs, out.err = conn.Publisher.Environments(ctx)
-	return out
-}
-
-// recordTransition emits an event when the gateway enters or leaves Stalled.
-func (r *ApiGatewayReconciler) recordTransition(before, after *v1alpha1.ApiGateway, out gatewayOutcome) {
-	wasStalled := isStalled(before.Status.Conditions)
-	stalled := isStalled(after.Status.Conditions)
-	switch {
-	case stalled && !wasStalled:
-		r.Recorder.Eventf(after, nil, corev1.EventTypeWarning, readyReason(after), "Probe", "%s", readyMessage(after))
-	case wasStalled && !stalled && out.err == nil:
-		r.Recorder.Eventf(after, nil, corev1.EventTypeNormal, v1alpha1.ReasonSucceeded, "Probe", "%s", readyMessage(after))
-	}
+	return outcomeOf(err).result(jitter(observeInterval(s.gw)))
 }
 
 // SetupWithManager registers the controller with its watches: ApiGateways (spec changes and
@@ -181,10 +159,4 @@ func (r *ApiGatewayReconciler) gatewaysUsing(kind string) handler.MapFunc {
 		}
 		return reqs
 	}
-}
-
-// specOrRequestChanged passes spec changes and new values of the requested-at annotation, and
-// ignores our own status writes.
-func specOrRequestChanged() predicate.Predicate {
-	return predicate.Or(predicate.GenerationChangedPredicate{}, predicate.AnnotationChangedPredicate{})
 }

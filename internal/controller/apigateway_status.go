@@ -17,85 +17,40 @@ limitations under the License.
 package controller
 
 import (
-	"fmt"
 	"strings"
 
-	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/apig-operator/apig-operator/api/v1alpha1"
-	"github.com/apig-operator/apig-operator/internal/gateway"
 )
 
-// summarizeGateway writes an ApiGateway's status from what the probe found.
-func summarizeGateway(gw *v1alpha1.ApiGateway, out gatewayOutcome) {
+// summarizeGateway is the one place that writes an ApiGateway's status.
+func summarizeGateway(s *gwScope, err error) {
+	gw := s.gw
 	gw.Status.ObservedGeneration = gw.Generation
 	if v, ok := gw.Annotations[v1alpha1.ReconcileRequestAnnotation]; ok {
 		gw.Status.LastHandledReconcileAt = v
 	}
-	if out.err == nil && gw.Spec.Provider == v1alpha1.ProviderAPIG {
-		gw.Status.Environments = make([]v1alpha1.Environment, 0, len(out.envs))
-		for _, e := range out.envs {
+	if err == nil && gw.Spec.Provider == v1alpha1.ProviderAPIG {
+		gw.Status.Environments = make([]v1alpha1.Environment, 0, len(s.envs))
+		for _, e := range s.envs {
 			gw.Status.Environments = append(gw.Status.Environments, v1alpha1.Environment{ID: e.ID, Name: e.Name})
 		}
 	}
-	applyVerdict(&gw.Status.Conditions, gw.Generation, gatewayVerdict(gw, out))
+	applyVerdict(&gw.Status.Conditions, gw.Generation, gatewayVerdict(s, err))
 }
 
-func gatewayVerdict(gw *v1alpha1.ApiGateway, out gatewayOutcome) verdict {
-	if out.err == nil {
-		msg := "Connected to " + gw.Spec.Endpoint
-		if len(out.envs) > 0 {
-			names := make([]string, len(out.envs))
-			for i, e := range out.envs {
-				names[i] = e.Name
-			}
-			msg += "; environments: " + strings.Join(names, ", ")
+func gatewayVerdict(s *gwScope, err error) verdict {
+	if err != nil {
+		return outcomeOf(err).verdict
+	}
+	msg := "Connected to " + s.gw.Spec.Endpoint
+	if len(s.envs) > 0 {
+		names := make([]string, len(s.envs))
+		for i, e := range s.envs {
+			names[i] = e.Name
 		}
-		return verdict{ready: metav1.ConditionTrue, reason: v1alpha1.ReasonSucceeded, message: msg}
+		msg += "; environments: " + strings.Join(names, ", ")
 	}
-	if ce, ok := isConfigError(out.err); ok {
-		return verdict{ready: metav1.ConditionFalse, reason: ce.Reason, message: ce.Message, reconciling: true}
-	}
-	class, delay := gateway.Classify(out.err)
-	switch {
-	case gateway.IsTLSVerification(out.err):
-		return verdict{ready: metav1.ConditionFalse, reason: v1alpha1.ReasonTLSVerificationFailed, stalled: true,
-			message: fmt.Sprintf("%v. The gateway's certificate is not trusted: set spec.tls.caBundleRef to the CA "+
-				"that signed it (the gateway is checked again when the bundle changes), or check spec.endpoint", out.err)}
-	case gateway.IsAuth(out.err):
-		return verdict{ready: metav1.ConditionFalse, reason: v1alpha1.ReasonAuthenticationFailed, stalled: true,
-			message: fmt.Sprintf("The gateway refused the credentials in Secret %s: %v. Fix the Secret; the gateway is "+
-				"checked again as soon as it changes", gw.Spec.CredentialsRef.Name, out.err)}
-	case class == gateway.Terminal:
-		return verdict{ready: metav1.ConditionFalse, reason: v1alpha1.ReasonGatewayError, stalled: true,
-			message: fmt.Sprintf("%v. Check spec.endpoint, spec.projectId and spec.instanceId", out.err)}
-	case class == gateway.Waiting && gateway.HasCode(out.err, gateway.CodeThrottled, gateway.CodeTooManyRequests):
-		return verdict{ready: metav1.ConditionFalse, reason: v1alpha1.ReasonRateLimited, reconciling: true,
-			message: fmt.Sprintf("%v; trying again in %s", out.err, delay)}
-	case class == gateway.Waiting:
-		return verdict{ready: metav1.ConditionFalse, reason: v1alpha1.ReasonGatewayError, reconciling: true,
-			message: fmt.Sprintf("%v. Check spec.projectId and spec.instanceId; trying again in %s", out.err, delay)}
-	default:
-		return verdict{ready: metav1.ConditionUnknown, reason: v1alpha1.ReasonGatewayUnreachable, reconciling: true,
-			message: fmt.Sprintf("%v; retrying", out.err)}
-	}
-}
-
-func isStalled(conds []metav1.Condition) bool {
-	return meta.IsStatusConditionTrue(conds, v1alpha1.ConditionStalled)
-}
-
-func readyReason(gw *v1alpha1.ApiGateway) string {
-	if c := meta.FindStatusCondition(gw.Status.Conditions, v1alpha1.ConditionReady); c != nil {
-		return c.Reason
-	}
-	return ""
-}
-
-func readyMessage(gw *v1alpha1.ApiGateway) string {
-	if c := meta.FindStatusCondition(gw.Status.Conditions, v1alpha1.ConditionReady); c != nil {
-		return c.Message
-	}
-	return ""
+	return verdict{ready: metav1.ConditionTrue, reason: v1alpha1.ReasonSucceeded, message: msg}
 }

@@ -17,7 +17,6 @@ limitations under the License.
 package controller
 
 import (
-	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -27,51 +26,34 @@ import (
 
 	"github.com/apig-operator/apig-operator/api/v1alpha1"
 	"github.com/apig-operator/apig-operator/internal/gateway"
+	"github.com/apig-operator/apig-operator/internal/gateway/driver"
 )
 
-// apigStatus builds status.apis from what the gateway serves and what this pass did: status
-// comes from observation and the gateway's answers, never from intent.
-func apigStatus(pub *v1alpha1.ApiPublication, targets []target, obs apigObservation, plan apigPlan,
-	done apigDone) []v1alpha1.ApiPublicationApiStatus {
+// API states recorded in status.apis[].state besides the declared ones.
+const (
+	stateWaitingOffline = driver.WaitingOffline
+	stateWaitingStop    = driver.WaitingStop
+	stateWaitingReview  = driver.WaitingReview
+	stateRejected       = driver.Rejected
+	stateNotPublished   = "NotPublished"
+)
+
+// publicationStatus builds status.apis from what the gateway serves and what the calls that
+// just landed answered: status comes from observation and the gateway's answers, never from
+// intent.
+func publicationStatus(pub *v1alpha1.ApiPublication, provider driver.Provider, targets []driver.Target, obs driver.Observation,
+	plan driver.Plan, landed driver.Results) []v1alpha1.ApiPublicationApiStatus {
 	previous := map[string]v1alpha1.ApiPublicationApiStatus{}
 	for _, a := range pub.Status.APIs {
 		previous[a.ID] = a
 	}
 	out := make([]v1alpha1.ApiPublicationApiStatus, 0, len(targets))
 	for _, t := range targets {
-		e := v1alpha1.ApiPublicationApiStatus{ID: t.ID, Name: t.Name, State: stateNotPublished}
-		if live, ok := obs.Snapshot.APIs[t.ID]; ok {
-			e.State, e.PublishID, e.PublishTime = string(v1alpha1.StatePublished), live.PublishID, timePtr(live.PublishTime)
-			if e.Name == "" {
-				e.Name = live.API.Name
-			}
-			// The live version is known for pinned APIs, and kept from the status while the
-			// publication record is the same one.
-			for _, v := range obs.Versions[t.ID] {
-				if v.Live {
-					e.VersionID = v.ID
-				}
-			}
-			if p, ok := previous[t.ID]; ok && e.VersionID == "" && p.PublishID == live.PublishID {
-				e.VersionID = p.VersionID
-			}
-		}
-		if o, ok := done.outcomes[t.ID]; ok {
-			switch {
-			case o.Err != nil:
-				e.Error = apiError(o.Err)
-			case done.offline[t.ID]:
-				e.State, e.VersionID, e.PublishID, e.PublishTime = string(v1alpha1.StateOffline), "", "", nil
-			default:
-				e.State, e.VersionID, e.PublishID = string(v1alpha1.StatePublished), o.VersionID, o.PublishID
-				e.PublishTime = timePtr(o.PublishTime)
-				if o.APIName != "" {
-					e.Name = o.APIName
-				}
-			}
-		}
-		if pub.Spec.State == v1alpha1.StateOffline && e.State == stateNotPublished {
-			e.State = string(v1alpha1.StateOffline)
+		var e v1alpha1.ApiPublicationApiStatus
+		if provider == driver.DataArts {
+			e = dataArtsAPIStatus(t, obs, plan, landed, previous[t.ID])
+		} else {
+			e = apigAPIStatus(pub.Spec.State, t, obs, landed, previous[t.ID])
 		}
 		switch {
 		case t.Err != nil:
@@ -88,34 +70,63 @@ func apigStatus(pub *v1alpha1.ApiPublication, targets []target, obs apigObservat
 	return out
 }
 
-// dataArtsStatus builds status.apis for a DataArts publication.
-func dataArtsStatus(pub *v1alpha1.ApiPublication, targets []target, status map[string]string,
-	waits map[string]dataArtsWait, errs map[string]*gateway.Error, scheduled map[string]time.Time) []v1alpha1.ApiPublicationApiStatus {
-	previous := map[string]v1alpha1.ApiPublicationApiStatus{}
-	for _, a := range pub.Status.APIs {
-		previous[a.ID] = a
+// apigAPIStatus is one API's entry on an APIG gateway.
+func apigAPIStatus(state v1alpha1.PublicationState, t driver.Target, obs driver.Observation, landed driver.Results,
+	previous v1alpha1.ApiPublicationApiStatus) v1alpha1.ApiPublicationApiStatus {
+	e := v1alpha1.ApiPublicationApiStatus{ID: t.ID, Name: t.Name, State: stateNotPublished}
+	if live, ok := obs.Snapshot.APIs[t.ID]; ok {
+		e.State, e.PublishID, e.PublishTime = string(v1alpha1.StatePublished), live.PublishID, timePtr(live.PublishTime)
+		if e.Name == "" {
+			e.Name = live.API.Name
+		}
+		// The live version is known for pinned APIs, and kept from the status while the
+		// publication record is the same one.
+		for _, v := range obs.Versions[t.ID] {
+			if v.Live {
+				e.VersionID = v.ID
+			}
+		}
+		if e.VersionID == "" && previous.PublishID == live.PublishID {
+			e.VersionID = previous.VersionID
+		}
 	}
-	out := make([]v1alpha1.ApiPublicationApiStatus, 0, len(targets))
-	for _, t := range targets {
-		e := v1alpha1.ApiPublicationApiStatus{ID: t.ID, Name: t.Name, State: dataState(status[t.ID])}
-		if w, ok := waits[t.ID]; ok {
-			e.State = w.State
-		}
-		if at, ok := scheduled[t.ID]; ok {
-			e.ScheduledAt = &metav1.Time{Time: at}
-		} else if p, ok := previous[t.ID]; ok && (e.State == stateWaitingOffline || e.State == stateWaitingStop) {
-			e.ScheduledAt = p.ScheduledAt
-		}
+	if res, ok := landed[t.ID]; ok {
 		switch {
-		case t.Err != nil:
-			e.Error = apiError(t.Err)
-		case errs[t.ID] != nil:
-			e.Error = apiError(errs[t.ID])
+		case res.Err != nil:
+			e.Error = apiError(res.Err)
+		case res.Action == driver.ActOffline:
+			e.State, e.VersionID, e.PublishID, e.PublishTime = string(v1alpha1.StateOffline), "", "", nil
+		default:
+			e.State, e.VersionID, e.PublishID = string(v1alpha1.StatePublished), res.VersionID, res.PublishID
+			e.PublishTime = timePtr(res.PublishTime)
+			if res.APIName != "" {
+				e.Name = res.APIName
+			}
 		}
-		out = append(out, e)
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
-	return out
+	if state == v1alpha1.StateOffline && e.State == stateNotPublished {
+		e.State = string(v1alpha1.StateOffline)
+	}
+	return e
+}
+
+// dataArtsAPIStatus is one API's entry on a DataArts cluster.
+func dataArtsAPIStatus(t driver.Target, obs driver.Observation, plan driver.Plan, landed driver.Results,
+	previous v1alpha1.ApiPublicationApiStatus) v1alpha1.ApiPublicationApiStatus {
+	e := v1alpha1.ApiPublicationApiStatus{ID: t.ID, Name: t.Name, State: dataState(obs.Status[t.ID])}
+	if w, ok := plan.Waits[t.ID]; ok {
+		e.State = w
+	}
+	res, ok := landed[t.ID]
+	switch {
+	case ok && res.Err != nil:
+		e.Error = apiError(res.Err)
+	case ok && !res.At.IsZero():
+		e.ScheduledAt = &metav1.Time{Time: res.At}
+	case e.State == stateWaitingOffline || e.State == stateWaitingStop:
+		e.ScheduledAt = previous.ScheduledAt
+	}
+	return e
 }
 
 // dataState names a DataArts api_status in the words of spec.state.
@@ -189,10 +200,13 @@ func publicationVerdict(s *pubScope, err error) verdict {
 		return verdict{ready: metav1.ConditionFalse, reason: v1alpha1.ReasonSuspended,
 			message: "Reconciliation is suspended (spec.suspend): no gateway calls are made"}
 	case err != nil:
-		return errorVerdict(err)
+		return outcomeOf(err).verdict
 	case s.deleting:
 		return verdict{ready: metav1.ConditionFalse, reason: v1alpha1.ReasonDeleting, reconciling: true,
 			message: "Carrying out deletionPolicy " + string(pub.Spec.DeletionPolicy)}
+	case s.inFlight > 0:
+		return verdict{ready: metav1.ConditionUnknown, reason: v1alpha1.ReasonPublishing, reconciling: true,
+			message: fmt.Sprintf("%d APIs in flight to the gateway", s.inFlight)}
 	}
 	var conflicts, failures, waits []string
 	var codes []string
@@ -248,40 +262,6 @@ func publicationVerdict(s *pubScope, err error) verdict {
 	}
 	return verdict{ready: metav1.ConditionTrue, reason: v1alpha1.ReasonSucceeded,
 		message: fmt.Sprintf("%d APIs %s in %s", total, strings.ToLower(string(pub.Spec.State)), where)}
-}
-
-// errorVerdict turns the error of a whole pass into a verdict, by class.
-func errorVerdict(err error) verdict {
-	var pe *passError
-	if errors.As(err, &pe) {
-		v := verdict{ready: metav1.ConditionFalse, reason: pe.reason, message: pe.msg}
-		if pe.class == gateway.Terminal {
-			v.stalled = true
-		} else {
-			v.reconciling = true
-		}
-		return v
-	}
-	class, delay := gateway.Classify(err)
-	switch {
-	case gateway.IsAuth(err):
-		return verdict{ready: metav1.ConditionFalse, reason: v1alpha1.ReasonAuthenticationFailed, stalled: true,
-			message: fmt.Sprintf("%v: fix the credentials of the ApiGateway", err)}
-	case class == gateway.Waiting && gateway.HasCode(err, gateway.CodeThrottled, gateway.CodeTooManyRequests):
-		return verdict{ready: metav1.ConditionFalse, reason: v1alpha1.ReasonRateLimited, reconciling: true,
-			message: fmt.Sprintf("%v; calls to this gateway resume in %s", err, delay)}
-	case gateway.HasCode(err, gateway.CodeEnvNotFound):
-		return verdict{ready: metav1.ConditionFalse, reason: v1alpha1.ReasonEnvironmentNotFound, reconciling: true,
-			message: fmt.Sprintf("%v: create the environment or fix spec.environment", err)}
-	case class == gateway.Terminal:
-		return verdict{ready: metav1.ConditionFalse, reason: v1alpha1.ReasonGatewayError, stalled: true, message: err.Error()}
-	case class == gateway.Waiting:
-		return verdict{ready: metav1.ConditionFalse, reason: v1alpha1.ReasonGatewayError, reconciling: true,
-			message: fmt.Sprintf("%v; trying again in %s", err, delay)}
-	default:
-		return verdict{ready: metav1.ConditionUnknown, reason: v1alpha1.ReasonGatewayUnreachable, reconciling: true,
-			message: fmt.Sprintf("%v; retrying", err)}
-	}
 }
 
 func first(items []string, n int) []string {

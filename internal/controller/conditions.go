@@ -17,19 +17,11 @@ limitations under the License.
 package controller
 
 import (
-	"context"
-	"math/rand/v2"
-	"time"
-
+	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/runtime"
-	"k8s.io/apimachinery/pkg/types"
-	"k8s.io/client-go/util/workqueue"
-	ctrl "sigs.k8s.io/controller-runtime"
+	"k8s.io/client-go/tools/events"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	"sigs.k8s.io/controller-runtime/pkg/controller"
-	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	"github.com/apig-operator/apig-operator/api/v1alpha1"
 )
@@ -37,8 +29,8 @@ import (
 // maxMessage bounds condition messages; the API allows 32768 characters, a reader far fewer.
 const maxMessage = 2048
 
-// verdict is what one pass concluded about an object. The *_status.go files turn a pass's
-// outcome into a verdict, and applyVerdict is the one place that writes the three conditions.
+// verdict is what one pass concluded about an object: the three conditions. outcomeOf and the
+// *_status.go files compute it; applyVerdict is the one place that writes it.
 type verdict struct {
 	ready   metav1.ConditionStatus
 	reason  string
@@ -74,52 +66,22 @@ func applyVerdict(conds *[]metav1.Condition, generation int64, v verdict) {
 	}
 }
 
-// jitter spreads requeues of many objects over a tenth of the interval, so that objects
-// created together do not poll together forever.
-func jitter(d time.Duration) time.Duration {
-	return d + time.Duration(rand.Int64N(int64(d)/10+1))
+func isStalled(conds []metav1.Condition) bool {
+	return meta.IsStatusConditionTrue(conds, v1alpha1.ConditionStalled)
 }
 
-// Retries of one object after an error: 100ms, 200ms, 400ms ... up to 5 minutes.
-const (
-	retryBaseDelay = 100 * time.Millisecond
-	retryMaxDelay  = 5 * time.Minute
-)
-
-// controllerOptions are the options of the three controllers. Their retry limiter is per
-// object only: the default one also passes every retry through one bucket of 10 per second,
-// so after a gateway outage the objects of a whole fleet came back at 10 a second, and its
-// per-object delay grew to 16 minutes. Calls to a gateway are already paced by its Gate.
-func controllerOptions(concurrency int) controller.Options {
-	return controller.Options{
-		MaxConcurrentReconciles: concurrency,
-		RateLimiter: workqueue.NewTypedItemExponentialFailureRateLimiter[reconcile.Request](
-			retryBaseDelay, retryMaxDelay),
+// recordStallChange emits a Warning when an object enters Stalled and a Normal when it leaves
+// it for Ready, with the Ready condition's reason and message.
+func recordStallChange(rec events.EventRecorder, obj client.Object, before, after []metav1.Condition) {
+	was, is := isStalled(before), isStalled(after)
+	ready := meta.FindStatusCondition(after, v1alpha1.ConditionReady)
+	if rec == nil || ready == nil || was == is {
+		return
 	}
-}
-
-// clock is a replaceable clock; the zero value is the wall clock.
-type clock func() time.Time
-
-func (c clock) now() time.Time {
-	if c != nil {
-		return c()
+	switch {
+	case is:
+		rec.Eventf(obj, nil, corev1.EventTypeWarning, ready.Reason, "Reconcile", "%s", ready.Message)
+	case ready.Status == metav1.ConditionTrue:
+		rec.Eventf(obj, nil, corev1.EventTypeNormal, ready.Reason, "Reconcile", "%s", ready.Message)
 	}
-	return time.Now()
-}
-
-// requestsByIndex lists the objects of a kind in a namespace whose field index has value, as
-// reconcile requests: how a change to one object reaches the objects that refer to it.
-func requestsByIndex(ctx context.Context, c client.Reader, list client.ObjectList, namespace, field, value string) []reconcile.Request {
-	if err := c.List(ctx, list, client.InNamespace(namespace), client.MatchingFields{field: value}); err != nil {
-		ctrl.LoggerFrom(ctx).Error(err, "Listing the objects that refer to a changed object", "index", field, "value", value)
-		return nil
-	}
-	var reqs []reconcile.Request
-	_ = meta.EachListItem(list, func(o runtime.Object) error {
-		obj := o.(client.Object)
-		reqs = append(reqs, reconcile.Request{NamespacedName: types.NamespacedName{Namespace: obj.GetNamespace(), Name: obj.GetName()}})
-		return nil
-	})
-	return reqs
 }

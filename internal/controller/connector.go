@@ -18,7 +18,6 @@ package controller
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 	"sync"
@@ -35,11 +34,24 @@ import (
 
 	"github.com/apig-operator/apig-operator/api/v1alpha1"
 	"github.com/apig-operator/apig-operator/internal/gateway"
-	"github.com/apig-operator/apig-operator/internal/gateway/apig"
-	"github.com/apig-operator/apig-operator/internal/gateway/batch"
-	"github.com/apig-operator/apig-operator/internal/gateway/dataarts"
-	"github.com/apig-operator/apig-operator/internal/gateway/observe"
+	"github.com/apig-operator/apig-operator/internal/gateway/driver"
 )
+
+// Connections is what the reconcilers need of gateway connections.
+type Connections interface {
+	// Connect returns the connection of gw, built from its current Secret and CA bundle.
+	Connect(ctx context.Context, gw *v1alpha1.ApiGateway) (*driver.Conn, error)
+	// ForRef finds the ApiGateway an object names and its connection; a missing or not Ready
+	// ApiGateway is a waiting error naming it.
+	ForRef(ctx context.Context, r client.Reader, namespace, name string) (*v1alpha1.ApiGateway, *driver.Conn, error)
+	// Forget drops the connection of a deleted ApiGateway (namespace/name).
+	Forget(name string)
+	// Rebuilt receives an ApiGateway whenever its connection is rebuilt for the same
+	// generation. Subscribe before the manager starts.
+	Rebuilt() <-chan event.GenericEvent
+}
+
+var _ Connections = (*Connector)(nil)
 
 // Defaults of an ApiGateway's optional fields.
 const (
@@ -57,7 +69,7 @@ type Connector struct {
 	// Reader reads Secrets and ConfigMaps directly from the API server: they are not cached,
 	// so the manager holds no copy of every Secret in the cluster.
 	Reader       client.Reader
-	Registry     *gateway.Registry
+	Registry     *driver.Registry
 	Metrics      *gateway.Metrics
 	BatchWindow  time.Duration
 	BatchSpacing time.Duration
@@ -92,18 +104,15 @@ func (c *Connector) notifyRebuilt(gw *v1alpha1.ApiGateway) {
 	}
 }
 
-// ConfigError is a problem with an ApiGateway's inputs that only its owner can fix; Reason is
-// the condition reason.
-type ConfigError struct {
-	Reason  string
-	Message string
+// configError is a problem with an ApiGateway's inputs that only its owner can fix: it waits
+// for the watch on the ApiGateway, its Secret or its CA bundle.
+func configError(reason, format string, args ...any) error {
+	return waiting(reason, 0, fmt.Errorf(format, args...))
 }
-
-func (e *ConfigError) Error() string { return e.Message }
 
 // Connect returns the connection of gw, built from its current Secret and CA bundle; the
 // registered one is reused when none of them changed.
-func (c *Connector) Connect(ctx context.Context, gw *v1alpha1.ApiGateway) (*gateway.Conn, error) {
+func (c *Connector) Connect(ctx context.Context, gw *v1alpha1.ApiGateway) (*driver.Conn, error) {
 	creds, credsVersion, err := c.credentials(ctx, gw)
 	if err != nil {
 		return nil, err
@@ -132,13 +141,13 @@ func (c *Connector) Connect(ctx context.Context, gw *v1alpha1.ApiGateway) (*gate
 	if err != nil {
 		return nil, err
 	}
-	return v.(*gateway.Conn), nil
+	return v.(*driver.Conn), nil
 }
 
 // Current returns the registered connection when it was built for gw's current generation,
 // without reading the Secret; otherwise it connects. Secret changes reach the registry
 // through the ApiGateway controller, which watches Secrets.
-func (c *Connector) Current(ctx context.Context, gw *v1alpha1.ApiGateway) (*gateway.Conn, error) {
+func (c *Connector) Current(ctx context.Context, gw *v1alpha1.ApiGateway) (*driver.Conn, error) {
 	if conn, ok := c.Registry.Get(gw.Namespace + "/" + gw.Name); ok &&
 		strings.HasPrefix(conn.Fingerprint, fmt.Sprintf("%s/%d/", gw.UID, gw.Generation)) {
 		return conn, nil
@@ -146,42 +155,25 @@ func (c *Connector) Current(ctx context.Context, gw *v1alpha1.ApiGateway) (*gate
 	return c.Connect(ctx, gw)
 }
 
-func (c *Connector) build(gw *v1alpha1.ApiGateway, name, fingerprint string, creds gateway.Credentials, ca []byte) (*gateway.Conn, error) {
-	qps, burst := float64(defaultQPS), defaultBurst
+func (c *Connector) build(gw *v1alpha1.ApiGateway, name, fingerprint string, creds gateway.Credentials, ca []byte) (*driver.Conn, error) {
+	opts := driver.Options{Provider: driver.Provider(gw.Spec.Provider), ObserveInterval: observeInterval(gw),
+		QPS: defaultQPS, Burst: defaultBurst, Metrics: c.Metrics,
+		BatchWindow: c.BatchWindow, BatchSpacing: c.BatchSpacing, BatchMaxSize: c.BatchMaxSize}
 	if rl := gw.Spec.RateLimit; rl != nil {
-		qps, burst = float64(rl.QPS), int(rl.Burst)
-	}
-	conn := &gateway.Conn{
-		Name: name, Fingerprint: fingerprint, Generation: gw.Generation,
-		ObserveInterval: observeInterval(gw), Gate: gateway.NewGate(qps, burst),
+		opts.QPS, opts.Burst = float64(rl.QPS), int(rl.Burst)
 	}
 	cfg := gateway.Config{
-		Name: name, Endpoint: gw.Spec.Endpoint, ProjectID: gw.Spec.ProjectID, InstanceID: gw.Spec.InstanceID,
-		Workspace: gw.Spec.Workspace, Credentials: creds, CABundle: ca, Timeout: c.Timeout,
-		Caller:   &gateway.Caller{Gateway: name, Gate: conn.Gate, Metrics: c.Metrics},
-		Instance: c.Instance,
+		Endpoint: gw.Spec.Endpoint, ProjectID: gw.Spec.ProjectID, InstanceID: gw.Spec.InstanceID,
+		Workspace: gw.Spec.Workspace, Credentials: creds, CABundle: ca, Timeout: c.Timeout, Instance: c.Instance,
 	}
 	if gw.Spec.TLS != nil {
 		cfg.InsecureSkipVerify = gw.Spec.TLS.InsecureSkipVerify
 	}
-	switch gw.Spec.Provider {
-	case v1alpha1.ProviderDataArts:
-		ds, err := dataarts.New(cfg)
-		if err != nil {
-			return nil, &ConfigError{Reason: v1alpha1.ReasonInvalidSpec, Message: err.Error()}
-		}
-		conn.DataService = ds
-	default:
-		raw, err := apig.New(cfg)
-		if err != nil {
-			return nil, &ConfigError{Reason: v1alpha1.ReasonInvalidSpec, Message: err.Error()}
-		}
-		// The batch calls go through the cache, so a snapshot is invalidated when a batch call
-		// actually lands, not when one of its callers stops waiting.
-		conn.Publisher = batch.Wrap(observe.New(raw, conn.ObserveInterval), c.BatchWindow, c.BatchSpacing, c.BatchMaxSize)
-	}
-	return conn, nil
+	return driver.Open(name, fingerprint, gw.Generation, cfg, opts)
 }
+
+// Forget drops the connection of a deleted ApiGateway.
+func (c *Connector) Forget(name string) { c.Registry.Delete(name) }
 
 func observeInterval(gw *v1alpha1.ApiGateway) time.Duration {
 	if gw.Spec.ObserveInterval != nil && gw.Spec.ObserveInterval.Duration > 0 {
@@ -197,9 +189,9 @@ func (c *Connector) credentials(ctx context.Context, gw *v1alpha1.ApiGateway) (g
 	secret := &corev1.Secret{}
 	if err := c.Reader.Get(ctx, types.NamespacedName{Namespace: gw.Namespace, Name: ref}, secret); err != nil {
 		if apierrors.IsNotFound(err) {
-			return gateway.Credentials{}, "", &ConfigError{Reason: v1alpha1.ReasonSecretNotFound, Message: fmt.Sprintf(
+			return gateway.Credentials{}, "", configError(v1alpha1.ReasonSecretNotFound,
 				"Secret %s/%s named by spec.credentialsRef does not exist: create it with the keys %s and %s, or %s",
-				gw.Namespace, ref, v1alpha1.SecretKeyAccessKey, v1alpha1.SecretKeySecretKey, v1alpha1.SecretKeyToken)}
+				gw.Namespace, ref, v1alpha1.SecretKeyAccessKey, v1alpha1.SecretKeySecretKey, v1alpha1.SecretKeyToken)
 		}
 		return gateway.Credentials{}, "", fmt.Errorf("read Secret %s/%s: %w", gw.Namespace, ref, err)
 	}
@@ -209,7 +201,7 @@ func (c *Connector) credentials(ctx context.Context, gw *v1alpha1.ApiGateway) (g
 		SecurityToken: get(v1alpha1.SecretKeySecurityToken), Token: get(v1alpha1.SecretKeyToken),
 	}
 	missing := func(msg string) error {
-		return &ConfigError{Reason: v1alpha1.ReasonSecretKeyMissing, Message: fmt.Sprintf("Secret %s/%s %s", gw.Namespace, ref, msg)}
+		return configError(v1alpha1.ReasonSecretKeyMissing, "Secret %s/%s %s", gw.Namespace, ref, msg)
 	}
 	switch {
 	case creds.Token != "":
@@ -238,8 +230,8 @@ func (c *Connector) caBundle(ctx context.Context, gw *v1alpha1.ApiGateway) ([]by
 	if ref.Kind == kindSecret {
 		kind, obj = kindSecret, &corev1.Secret{}
 	}
-	notFound := &ConfigError{Reason: v1alpha1.ReasonCABundleNotFound, Message: fmt.Sprintf(
-		"%s %s/%s named by spec.tls.caBundleRef has no key %s with PEM certificates", kind, gw.Namespace, ref.Name, key)}
+	notFound := configError(v1alpha1.ReasonCABundleNotFound,
+		"%s %s/%s named by spec.tls.caBundleRef has no key %s with PEM certificates", kind, gw.Namespace, ref.Name, key)
 	if err := c.Reader.Get(ctx, types.NamespacedName{Namespace: gw.Namespace, Name: ref.Name}, obj); err != nil {
 		if apierrors.IsNotFound(err) {
 			return nil, "", notFound
@@ -262,21 +254,14 @@ func (c *Connector) caBundle(ctx context.Context, gw *v1alpha1.ApiGateway) ([]by
 	return pem, obj.GetResourceVersion(), nil
 }
 
-// isConfigError reports whether err is a ConfigError, and returns it.
-func isConfigError(err error) (*ConfigError, bool) {
-	var ce *ConfigError
-	ok := errors.As(err, &ce)
-	return ce, ok
-}
-
 // ForRef finds the ApiGateway an object names and its connection. A missing or not Ready
 // ApiGateway is a waiting error naming it: the ApiGateway watch brings the object back.
-func (c *Connector) ForRef(ctx context.Context, r client.Reader, namespace, name string) (*v1alpha1.ApiGateway, *gateway.Conn, error) {
+func (c *Connector) ForRef(ctx context.Context, r client.Reader, namespace, name string) (*v1alpha1.ApiGateway, *driver.Conn, error) {
 	gw := &v1alpha1.ApiGateway{}
 	if err := r.Get(ctx, types.NamespacedName{Namespace: namespace, Name: name}, gw); err != nil {
 		if apierrors.IsNotFound(err) {
-			return nil, nil, &passError{reason: v1alpha1.ReasonGatewayNotFound, class: gateway.Waiting, delay: gateway.NotFoundDelay,
-				msg: fmt.Sprintf("ApiGateway %s does not exist", name)}
+			return nil, nil, waiting(v1alpha1.ReasonGatewayNotFound, gateway.NotFoundDelay,
+				fmt.Errorf("ApiGateway %s does not exist", name))
 		}
 		return nil, nil, err
 	}
@@ -288,13 +273,12 @@ func (c *Connector) ForRef(ctx context.Context, r client.Reader, namespace, name
 		if cond := meta.FindStatusCondition(gw.Status.Conditions, v1alpha1.ConditionReady); cond != nil && cond.Message != "" {
 			msg += ": " + cond.Message
 		}
-		return gw, nil, &passError{reason: v1alpha1.ReasonGatewayNotReady, class: gateway.Waiting, delay: observeInterval(gw), msg: msg}
+		return gw, nil, waiting(v1alpha1.ReasonGatewayNotReady, observeInterval(gw), errorf("%s", msg))
 	}
 	conn, err := c.Current(ctx, gw)
 	if err != nil {
-		if ce, ok := isConfigError(err); ok {
-			return gw, nil, &passError{reason: v1alpha1.ReasonGatewayNotReady, class: gateway.Waiting, delay: observeInterval(gw),
-				msg: fmt.Sprintf("ApiGateway %s: %s", gw.Name, ce.Message)}
+		if isPassError(err) {
+			return gw, nil, waiting(v1alpha1.ReasonGatewayNotReady, observeInterval(gw), fmt.Errorf("ApiGateway %s: %w", gw.Name, err))
 		}
 		return gw, nil, err
 	}

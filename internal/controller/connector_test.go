@@ -29,6 +29,7 @@ import (
 
 	"github.com/apig-operator/apig-operator/api/v1alpha1"
 	"github.com/apig-operator/apig-operator/internal/gateway"
+	"github.com/apig-operator/apig-operator/internal/gateway/driver"
 )
 
 // recordingReader is a client.Reader that records every read.
@@ -85,7 +86,7 @@ func TestConnectorReadsOnlyItsNamespace(t *testing.T) {
 		reason  string
 		objects []client.Object
 		gw      *v1alpha1.ApiGateway
-		// wantReason is the ConfigError's reason; "" means Connect succeeds.
+		// wantReason is the reason of the waiting error; "" means Connect succeeds.
 		wantReason string
 	}{
 		{
@@ -113,22 +114,19 @@ func TestConnectorReadsOnlyItsNamespace(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.reason, func(t *testing.T) {
 			reader := &recordingReader{Reader: fake.NewClientBuilder().WithObjects(tc.objects...).Build()}
-			c := &Connector{Reader: reader, Registry: gateway.NewRegistry()}
+			c := &Connector{Reader: reader, Registry: driver.NewRegistry()}
 			conn, err := c.Connect(context.Background(), tc.gw)
 			if tc.wantReason == "" {
 				if err != nil {
 					t.Fatalf("Connect: %v", err)
 				}
-				if conn.Publisher == nil {
+				if conn.Driver.Provider() != driver.APIG {
 					t.Fatalf("Connect returned no APIG connection")
 				}
 			} else {
-				ce, ok := isConfigError(err)
-				if !ok {
-					t.Fatalf("Connect error = %v, want a ConfigError with reason %s", err, tc.wantReason)
-				}
-				if ce.Reason != tc.wantReason {
-					t.Errorf("reason = %s, want %s (%s)", ce.Reason, tc.wantReason, ce.Message)
+				if o := outcomeOf(err); !hasReason(err, tc.wantReason) || o.class != gateway.Waiting {
+					t.Errorf("Connect error = %v (reason %s, class %s), want a waiting error with reason %s",
+						err, o.reason, o.class, tc.wantReason)
 				}
 			}
 			if len(reader.reads) == 0 {

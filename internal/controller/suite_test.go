@@ -49,6 +49,7 @@ import (
 
 	publishingv1alpha1 "github.com/apig-operator/apig-operator/api/v1alpha1"
 	"github.com/apig-operator/apig-operator/internal/gateway"
+	"github.com/apig-operator/apig-operator/internal/gateway/driver"
 	"github.com/apig-operator/apig-operator/internal/gatewaysim"
 )
 
@@ -193,18 +194,19 @@ func startManager() {
 	})
 	Expect(err).NotTo(HaveOccurred())
 	connector = &Connector{
-		Reader: mgr.GetAPIReader(), Registry: gateway.NewRegistry(), Metrics: gateway.NewMetrics(),
+		Reader: mgr.GetAPIReader(), Registry: driver.NewRegistry(), Metrics: gateway.NewMetrics(),
 		BatchWindow: 50 * time.Millisecond, BatchMaxSize: 1000, Timeout: 10 * time.Second,
 	}
 	Expect((&ApiGatewayReconciler{
-		Client: mgr.GetClient(), Connector: connector, Recorder: mgr.GetEventRecorder("apig-operator"),
+		Client: mgr.GetClient(), Connections: connector, Recorder: mgr.GetEventRecorder("apig-operator"),
 	}).SetupWithManager(mgr)).To(Succeed())
 	Expect((&ApiPublicationReconciler{
-		Client: mgr.GetClient(), Connector: connector, Recorder: mgr.GetEventRecorder("apig-operator"),
-		Now: func() time.Time { return simNow() },
+		Client: mgr.GetClient(), Connections: connector, Recorder: mgr.GetEventRecorder("apig-operator"),
+		Metrics: connector.Metrics,
+		Now:     func() time.Time { return simNow() },
 	}).SetupWithManager(mgr)).To(Succeed())
 	Expect((&ApiExportReconciler{
-		Client: mgr.GetClient(), Reader: mgr.GetAPIReader(), Scheme: mgr.GetScheme(), Connector: connector,
+		Client: mgr.GetClient(), Reader: mgr.GetAPIReader(), Scheme: mgr.GetScheme(), Connections: connector,
 		Recorder: mgr.GetEventRecorder("apig-operator"), PollFor: 2 * time.Second,
 		SecretTargets: true, // as with --enable-secret-targets; the disabled case is TestApiExportSecretTargets
 	}).SetupWithManager(mgr)).To(Succeed())

@@ -129,40 +129,74 @@ var notFound = map[string]bool{
 	"DLM.4001": true, "DLM.4018": true, "DLM.4197": true, "DLM.4215": true, "DLM.4292": true,
 }
 
-// Classify says how to handle err and, for waiting errors, after how long to try again.
-func Classify(err error) (Class, time.Duration) {
+// Scope says what an error concerns.
+type Scope int
+
+const (
+	// ScopeGateway errors concern every call to the gateway (unreachable, throttled, refused
+	// credentials): the whole pass stops.
+	ScopeGateway Scope = iota
+	// ScopeAPI errors concern the one API a call was about (it does not exist, its version is
+	// missing, the gateway refused this action on it): the API reports it, the others go on.
+	ScopeAPI
+)
+
+// Handling is how a controller handles an error, decided by Classify alone.
+type Handling struct {
+	Class Class
+	// Delay is when to try again, for waiting errors.
+	Delay time.Duration
+	// Scope is whether the error belongs to one API or to the whole gateway.
+	Scope Scope
+	// Throttled: the gateway said to slow down; every caller of the gateway pauses for Delay.
+	Throttled bool
+	// Auth: the gateway refused the credentials (401) or the permission (403).
+	Auth bool
+	// TLS: the gateway's certificate was refused.
+	TLS bool
+	// NotFound: something the call named does not exist (API, version, environment, group).
+	NotFound bool
+}
+
+// Classify says how to handle err: its class, when to try again, whether it concerns one API
+// or the whole gateway, and why. It is the one place that reads HTTP statuses: callers see
+// the answer, never the status.
+func Classify(err error) Handling {
 	var gerr *Error
 	if !errors.As(err, &gerr) {
-		return Transient, 0
+		return Handling{Class: Transient}
 	}
+	h := Handling{Class: Transient}
 	switch {
 	case isThrottle(gerr):
+		h.Class, h.Throttled, h.Delay = Waiting, true, ThrottleDelay
 		if gerr.RetryAfter > 0 {
-			return Waiting, gerr.RetryAfter
+			h.Delay = gerr.RetryAfter
 		}
-		return Waiting, ThrottleDelay
 	case gerr.HTTPStatus == http.StatusNotFound || notFound[gerr.Code]:
-		return Waiting, NotFoundDelay
-	case gerr.HTTPStatus == http.StatusBadRequest, gerr.HTTPStatus == http.StatusUnauthorized,
-		gerr.HTTPStatus == http.StatusForbidden, gerr.Code == CodeDataIllegal,
-		strings.HasPrefix(gerr.Code, "APIG.2"):
-		return Terminal, 0
-	default:
-		return Transient, 0
+		h.Class, h.NotFound, h.Delay = Waiting, true, NotFoundDelay
+	case gerr.HTTPStatus == http.StatusUnauthorized, gerr.HTTPStatus == http.StatusForbidden:
+		h.Class, h.Auth = Terminal, true
+	case gerr.HTTPStatus == http.StatusBadRequest, gerr.Code == CodeDataIllegal, strings.HasPrefix(gerr.Code, "APIG.2"):
+		h.Class = Terminal
+	case IsTLSVerification(gerr):
+		h.TLS = true
 	}
+	if h.Class != Transient && !h.Throttled && !h.Auth {
+		h.Scope = ScopeAPI
+	}
+	return h
 }
 
 // isThrottle reports whether the gateway said to slow down: 429 APIG.0308 at the cloud's
-// entrance, or APIG.9008, which the gateway sends with a 500.
+// entrance (or a bare 429 from a proxy in front of it), or APIG.9008, which the gateway sends
+// with a 500.
 func isThrottle(e *Error) bool {
 	return e.HTTPStatus == http.StatusTooManyRequests || e.Code == CodeThrottled || e.Code == CodeTooManyRequests
 }
 
 // IsAuth reports whether the gateway refused the credentials (401) or the permission (403).
-func IsAuth(err error) bool {
-	var gerr *Error
-	return errors.As(err, &gerr) && (gerr.HTTPStatus == http.StatusUnauthorized || gerr.HTTPStatus == http.StatusForbidden)
-}
+func IsAuth(err error) bool { return Classify(err).Auth }
 
 // HasCode reports whether err is an *Error with one of the codes.
 func HasCode(err error, codes ...string) bool {

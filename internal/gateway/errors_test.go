@@ -32,35 +32,45 @@ func TestClassify(t *testing.T) {
 		err    error
 		class  Class
 		delay  time.Duration
+		scope  Scope
+		flag   string // throttled, auth, notFound, tls: the one reason flag set
 	}{
-		{"bad parameter is the caller's to fix", &Error{HTTPStatus: 400, Code: "APIG.2011"}, Terminal, 0},
-		{"malformed body", &Error{HTTPStatus: 400, Code: "APIG.2000"}, Terminal, 0},
-		{"bad token", &Error{HTTPStatus: 401, Code: "APIG.1002"}, Terminal, 0},
-		{"bad signature", &Error{HTTPStatus: 401, Code: "APIGW.0301"}, Terminal, 0},
-		{"no permission", &Error{HTTPStatus: 403, Code: "APIG.1005"}, Terminal, 0},
-		{"illegal DataArts action", &Error{HTTPStatus: 400, Code: "DLM.4182"}, Terminal, 0},
-		{"missing API waits for it to appear", &Error{HTTPStatus: 404, Code: "APIG.3002"}, Waiting, time.Minute},
-		{"missing version", &Error{HTTPStatus: 404, Code: "APIG.3022"}, Waiting, time.Minute},
-		{"missing environment", &Error{HTTPStatus: 404, Code: "APIG.3003"}, Waiting, time.Minute},
-		{"missing group", &Error{HTTPStatus: 404, Code: "APIG.3001"}, Waiting, time.Minute},
-		{"missing instance", &Error{HTTPStatus: 404, Code: "APIG.3030"}, Waiting, time.Minute},
-		{"missing DataArts API comes as a 400", &Error{HTTPStatus: 400, Code: "DLM.4018"}, Waiting, time.Minute},
-		{"missing API inside a batch response has no status", &Error{Code: "APIG.3002"}, Waiting, time.Minute},
-		{"throttled with Retry-After", &Error{HTTPStatus: 429, Code: "APIG.0308", RetryAfter: 7 * time.Second}, Waiting, 7 * time.Second},
-		{"throttled without Retry-After", &Error{HTTPStatus: 429, Code: "APIG.0308"}, Waiting, ThrottleDelay},
-		{"too many requests is a 500 on APIG", &Error{HTTPStatus: 500, Code: "APIG.9008"}, Waiting, ThrottleDelay},
-		{"system error", &Error{HTTPStatus: 500, Code: "APIG.9999"}, Transient, 0},
-		{"bad gateway page", &Error{HTTPStatus: 502}, Transient, 0},
-		{"timeout", Transport("list APIs", context.DeadlineExceeded), Transient, 0},
-		{"connection refused", Transport("list APIs", &net.OpError{Op: "dial", Err: errors.New("connection refused")}), Transient, 0},
-		{"wrapped", fmt.Errorf("publish: %w", &Error{HTTPStatus: 401}), Terminal, 0},
-		{"not a gateway error", errors.New("something else"), Transient, 0},
+		{"bad parameter is the caller's to fix", &Error{HTTPStatus: 400, Code: "APIG.2011"}, Terminal, 0, ScopeAPI, ""},
+		{"malformed body", &Error{HTTPStatus: 400, Code: "APIG.2000"}, Terminal, 0, ScopeAPI, ""},
+		{"bad token", &Error{HTTPStatus: 401, Code: "APIG.1002"}, Terminal, 0, ScopeGateway, "auth"},
+		{"bad signature", &Error{HTTPStatus: 401, Code: "APIGW.0301"}, Terminal, 0, ScopeGateway, "auth"},
+		{"no permission", &Error{HTTPStatus: 403, Code: "APIG.1005"}, Terminal, 0, ScopeGateway, "auth"},
+		{"illegal DataArts action", &Error{HTTPStatus: 400, Code: "DLM.4182"}, Terminal, 0, ScopeAPI, ""},
+		{"missing API waits for it to appear", &Error{HTTPStatus: 404, Code: "APIG.3002"}, Waiting, time.Minute, ScopeAPI, "notFound"},
+		{"missing version", &Error{HTTPStatus: 404, Code: "APIG.3022"}, Waiting, time.Minute, ScopeAPI, "notFound"},
+		{"missing environment", &Error{HTTPStatus: 404, Code: "APIG.3003"}, Waiting, time.Minute, ScopeAPI, "notFound"},
+		{"missing group", &Error{HTTPStatus: 404, Code: "APIG.3001"}, Waiting, time.Minute, ScopeAPI, "notFound"},
+		{"missing instance", &Error{HTTPStatus: 404, Code: "APIG.3030"}, Waiting, time.Minute, ScopeAPI, "notFound"},
+		{"missing DataArts API comes as a 400", &Error{HTTPStatus: 400, Code: "DLM.4018"}, Waiting, time.Minute, ScopeAPI, "notFound"},
+		{"missing API inside a batch response has no status", &Error{Code: "APIG.3002"}, Waiting, time.Minute, ScopeAPI, "notFound"},
+		{"throttled with Retry-After", &Error{HTTPStatus: 429, Code: "APIG.0308", RetryAfter: 7 * time.Second}, Waiting, 7 * time.Second, ScopeGateway, "throttled"},
+		{"throttled without Retry-After", &Error{HTTPStatus: 429, Code: "APIG.0308"}, Waiting, ThrottleDelay, ScopeGateway, "throttled"},
+		{"too many requests is a 500 on APIG", &Error{HTTPStatus: 500, Code: "APIG.9008"}, Waiting, ThrottleDelay, ScopeGateway, "throttled"},
+		{"system error", &Error{HTTPStatus: 500, Code: "APIG.9999"}, Transient, 0, ScopeGateway, ""},
+		{"bad gateway page", &Error{HTTPStatus: 502}, Transient, 0, ScopeGateway, ""},
+		{"timeout", Transport("list APIs", context.DeadlineExceeded), Transient, 0, ScopeGateway, ""},
+		{"connection refused", Transport("list APIs", &net.OpError{Op: "dial", Err: errors.New("connection refused")}), Transient, 0, ScopeGateway, ""},
+		{"wrapped", fmt.Errorf("publish: %w", &Error{HTTPStatus: 401}), Terminal, 0, ScopeGateway, "auth"},
+		{"not a gateway error", errors.New("something else"), Transient, 0, ScopeGateway, ""},
+		{"a bare 429 without a code is throttling", &Error{HTTPStatus: 429}, Waiting, ThrottleDelay, ScopeGateway, "throttled"},
+		{"a bare 429 with Retry-After", &Error{HTTPStatus: 429, RetryAfter: 3 * time.Second}, Waiting, 3 * time.Second, ScopeGateway, "throttled"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.reason, func(t *testing.T) {
-			class, delay := Classify(tc.err)
-			if class != tc.class || delay != tc.delay {
-				t.Errorf("Classify = %s, %s; want %s, %s", class, delay, tc.class, tc.delay)
+			h := Classify(tc.err)
+			if h.Class != tc.class || h.Delay != tc.delay || h.Scope != tc.scope {
+				t.Errorf("Classify = %s, %s, scope %d; want %s, %s, scope %d", h.Class, h.Delay, h.Scope, tc.class, tc.delay, tc.scope)
+			}
+			flags := map[string]bool{"throttled": h.Throttled, "auth": h.Auth, "notFound": h.NotFound, "tls": h.TLS}
+			for name, set := range flags {
+				if set != (name == tc.flag) {
+					t.Errorf("Classify flag %s = %t; want only %q set", name, set, tc.flag)
+				}
 			}
 		})
 	}
@@ -112,5 +122,26 @@ func TestGatePausesEveryCaller(t *testing.T) {
 	now = now.Add(2 * time.Hour)
 	if err := g.Wait(context.Background()); err != nil {
 		t.Errorf("after the pause: %v", err)
+	}
+}
+
+// TestCallerPausesOnThrottle: a 429 pauses every caller of the gateway for its Retry-After,
+// with or without an APIG error code (a proxy in front of the gateway sends none).
+func TestCallerPausesOnThrottle(t *testing.T) {
+	for _, answer := range []*Error{
+		{Op: "publish APIs", HTTPStatus: 429, RetryAfter: 7 * time.Second},
+		{Op: "publish APIs", HTTPStatus: 429, Code: CodeThrottled, RetryAfter: 7 * time.Second},
+	} {
+		g := NewGate(1000, 1000)
+		now := time.Now()
+		g.now = func() time.Time { return now }
+		c := &Caller{Gateway: "ns/gw", Gate: g}
+		err := c.Do(context.Background(), "publish APIs", func() error { return answer })
+		if h := Classify(err); !h.Throttled || h.Scope != ScopeGateway {
+			t.Errorf("%v: classified %+v, want throttled for the whole gateway", answer, h)
+		}
+		if got := g.PausedUntil(); !got.Equal(now.Add(7 * time.Second)) {
+			t.Errorf("%v: the gateway is paused until %v, want %v", answer, got, now.Add(7*time.Second))
+		}
 	}
 }

@@ -132,9 +132,8 @@ func (c *Caller) Do(ctx context.Context, op string, call func() error) error {
 	} else {
 		err = Transport(op, err)
 	}
-	if gerr := (*Error)(nil); errors.As(err, &gerr) && isThrottle(gerr) {
-		_, d := Classify(gerr)
-		c.Gate.Pause(d)
+	if h := Classify(err); err != nil && h.Throttled {
+		c.Gate.Pause(h.Delay)
 	}
 	if c.Metrics != nil {
 		c.Metrics.Calls.WithLabelValues(c.Gateway, op, resultCode(err)).Inc()

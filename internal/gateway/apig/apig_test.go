@@ -131,7 +131,7 @@ func expectCode(t *testing.T, err error, code string, class gateway.Class) {
 	if gerr.Code != code {
 		t.Errorf("code = %q (%v); want %s", gerr.Code, err, code)
 	}
-	if got, _ := gateway.Classify(err); got != class {
+	if got := gateway.Classify(err).Class; got != class {
 		t.Errorf("class of %v = %v; want %v", err, got, class)
 	}
 }
@@ -427,7 +427,7 @@ func testSwitchVersion(ctx context.Context, t *testing.T, c *Client, sim *gatewa
 
 	out, err = c.SwitchVersion(ctx, tAPIUser, tMissing)
 	expectCode(t, err, gateway.CodeVersionNotFound, gateway.Waiting)
-	if _, d := gateway.Classify(err); d != gateway.NotFoundDelay {
+	if d := gateway.Classify(err).Delay; d != gateway.NotFoundDelay {
 		t.Errorf("delay %v; want %v", d, gateway.NotFoundDelay)
 	}
 	if gerr := asGatewayError(t, err); gerr.HTTPStatus != 404 || gerr.RequestID == "" || gerr.Op != "switch API version" {

@@ -54,7 +54,7 @@ func TestThrottled(t *testing.T) {
 			}
 			_, err = c.Environments(ctx)
 			expectCode(t, err, gateway.CodeThrottled, gateway.Waiting)
-			if _, d := gateway.Classify(err); d != time.Second {
+			if d := gateway.Classify(err).Delay; d != time.Second {
 				t.Errorf("delay %v; want the Retry-After of 1s", d)
 			}
 			if gerr := asGatewayError(t, err); gerr.HTTPStatus != 429 || gerr.RetryAfter != time.Second || gerr.Op != "list environments" {
@@ -168,7 +168,7 @@ func TestErrorClassification(t *testing.T) {
 				err := runFailingCase(t, tc, kind.creds)
 				t.Log(err)
 				gerr := asGatewayError(t, err)
-				if class, _ := gateway.Classify(err); class != tc.class {
+				if class := gateway.Classify(err).Class; class != tc.class {
 					t.Errorf("class %v; want %v (%v)", class, tc.class, err)
 				}
 				if gerr.HTTPStatus != tc.status || gerr.Code != tc.code {
@@ -239,7 +239,7 @@ func TestTLS(t *testing.T) {
 			if !errors.As(err, &verr) {
 				t.Errorf("without the CA bundle: %v; want a certificate verification error", err)
 			}
-			if class, _ := gateway.Classify(err); class != gateway.Transient {
+			if class := gateway.Classify(err).Class; class != gateway.Transient {
 				t.Errorf("TLS error class %v; want Transient", class)
 			}
 

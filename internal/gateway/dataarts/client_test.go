@@ -95,7 +95,7 @@ func TestLifecycle(t *testing.T) {
 			expectStatus(t, c, gateway.DataStatusPublished)
 
 			err = c.Act(ctx, apiID, gateway.DataUnpublish, sim.Now().Add(time.Hour).Truncate(time.Hour))
-			if class, _ := gateway.Classify(err); class != gateway.Terminal || !gateway.HasCode(err, "DLM.4182") {
+			if class := gateway.Classify(err).Class; class != gateway.Terminal || !gateway.HasCode(err, "DLM.4182") {
 				t.Errorf("UNPUBLISH with an hour's notice: %v (%s)", err, class)
 			}
 		})
@@ -113,7 +113,7 @@ func expectStatus(t *testing.T, c *Client, want string) {
 func TestErrors(t *testing.T) {
 	c, _ := newClient(t, gateway.Credentials{AccessKey: "DEMOAK", SecretKey: "wrong-secret"})
 	err := c.Probe(context.Background())
-	if class, _ := gateway.Classify(err); class != gateway.Terminal || !gateway.IsAuth(err) {
+	if class := gateway.Classify(err).Class; class != gateway.Terminal || !gateway.IsAuth(err) {
 		t.Fatalf("wrong secret: %v (%s)", err, class)
 	}
 	if strings.Contains(err.Error(), "wrong-secret") {
@@ -121,7 +121,7 @@ func TestErrors(t *testing.T) {
 	}
 	c, _ = newClient(t, gateway.Credentials{Token: "demo-token"})
 	_, err = c.ResolveAPI(context.Background(), gateway.APIRef{ID: "ffffffffffffffffffffffffffffffff"})
-	if class, d := gateway.Classify(err); class != gateway.Waiting || d != gateway.NotFoundDelay {
-		t.Errorf("unknown API: %v (%s)", err, class)
+	if h := gateway.Classify(err); h.Class != gateway.Waiting || h.Delay != gateway.NotFoundDelay {
+		t.Errorf("unknown API: %v (%+v)", err, h)
 	}
 }

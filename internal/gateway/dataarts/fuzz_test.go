@@ -151,7 +151,7 @@ func TestMalformedResponses(t *testing.T) {
 			if !strings.Contains(err.Error(), tc.want) {
 				t.Errorf("error %q does not say %q", err, tc.want)
 			}
-			if class, _ := gateway.Classify(err); class != gateway.Transient {
+			if class := gateway.Classify(err).Class; class != gateway.Transient {
 				t.Errorf("class %v; want Transient, retried with backoff", class)
 			}
 		})

@@ -1,0 +1,104 @@
+/*
+Copyright 2026 The apig-operator Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package controller
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"time"
+
+	"k8s.io/apimachinery/pkg/api/equality"
+	"k8s.io/client-go/util/workqueue"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller"
+	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
+	"sigs.k8s.io/controller-runtime/pkg/reconcile"
+
+	"github.com/apig-operator/apig-operator/api/v1alpha1"
+)
+
+// The machinery every pass shares: the clock, requeue jitter, the retry limiter, the
+// finalizer, and the one status patch at the end of a pass.
+
+// jitter spreads requeues of many objects over a tenth of the interval, so that objects
+// created together do not poll together forever.
+func jitter(d time.Duration) time.Duration {
+	return d + time.Duration(rand.Int64N(int64(d)/10+1))
+}
+
+// Retries of one object after an error: 100ms, 200ms, 400ms ... up to 5 minutes.
+const (
+	retryBaseDelay = 100 * time.Millisecond
+	retryMaxDelay  = 5 * time.Minute
+)
+
+// controllerOptions are the options of the three controllers. Their retry limiter is per
+// object only: the default one also passes every retry through one bucket of 10 per second,
+// so after a gateway outage the objects of a whole fleet came back at 10 a second, and its
+// per-object delay grew to 16 minutes. Calls to a gateway are already paced by its Gate.
+func controllerOptions(concurrency int) controller.Options {
+	return controller.Options{
+		MaxConcurrentReconciles: concurrency,
+		RateLimiter: workqueue.NewTypedItemExponentialFailureRateLimiter[reconcile.Request](
+			retryBaseDelay, retryMaxDelay),
+	}
+}
+
+// clock is a replaceable clock; the zero value is the wall clock.
+type clock func() time.Time
+
+func (c clock) now() time.Time {
+	if c != nil {
+		return c()
+	}
+	return time.Now()
+}
+
+// ensureFinalizer adds the finalizer before any gateway call, so that nothing is published
+// that a deletion would not take back. It returns the object as patched, the new "before".
+func ensureFinalizer[T client.Object](ctx context.Context, c client.Client, obj, before T) (T, error) {
+	if controllerutil.ContainsFinalizer(obj, v1alpha1.Finalizer) {
+		return before, nil
+	}
+	controllerutil.AddFinalizer(obj, v1alpha1.Finalizer)
+	if err := c.Patch(ctx, obj, client.MergeFrom(before)); err != nil {
+		return before, fmt.Errorf("add finalizer: %w", err)
+	}
+	return obj.DeepCopyObject().(T), nil
+}
+
+// releaseFinalizer removes the finalizer: the object may be gone once this returns.
+func releaseFinalizer[T client.Object](ctx context.Context, c client.Client, obj, before T) error {
+	controllerutil.RemoveFinalizer(obj, v1alpha1.Finalizer)
+	if err := c.Patch(ctx, obj, client.MergeFrom(before)); client.IgnoreNotFound(err) != nil {
+		return fmt.Errorf("remove finalizer: %w", err)
+	}
+	return nil
+}
+
+// patchStatus writes the status of obj with a merge patch against before, and only when it
+// changed: our own writes must not be the only thing a converged fleet does.
+func patchStatus(ctx context.Context, c client.Client, obj, before client.Object, status, beforeStatus any) error {
+	if equality.Semantic.DeepEqual(beforeStatus, status) {
+		return nil
+	}
+	if err := c.Status().Patch(ctx, obj, client.MergeFrom(before)); client.IgnoreNotFound(err) != nil {
+		return fmt.Errorf("patch status: %w", err)
+	}
+	return nil
+}
