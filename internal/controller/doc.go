@@ -14,11 +14,24 @@ See the License for the specific language governing permissions and
 limitations under the License.
 */
 
-// Package controller holds the reconcilers of the three kinds. Each kind has a file set:
-// <kind>_controller.go (watches and the reconcile shape), <kind>_plan.go (a pure function from
-// spec and observation to operations) and <kind>_status.go (the one place conditions are
-// written). Controllers see only the domain types and classified errors of internal/gateway,
-// never HTTP, JSON or status codes.
+// Package controller holds the reconcilers of the three kinds and the pass machinery they
+// share. A pass is get, finalizer, resolve, observe, plan, act (through the connection's
+// gateway driver, internal/gateway/driver), then finish: summarize into conditions and patch
+// status once.
+//
+//   - outcome.go: the pass errors (stalling, waiting, retrying, each wrapping its cause) and
+//     outcomeOf, the one mapping from a pass's error to conditions and ctrl.Result.
+//   - conditions.go: the verdict and applyVerdict, the one writer of conditions.
+//   - pass.go: clock, jitter, retry limiter, finalizer and status patch.
+//   - watches.go: field indexes and predicates.
+//   - connector.go: the Connections the reconcilers use; Connector builds them from an
+//     ApiGateway, its Secret and CA bundle.
+//   - apipublication_*.go: the pass (controller), handing calls to the gateway and reporting
+//     their answer (inflight), claims between objects, deletion, status.
+//   - apiexport_*.go, apigateway_*.go: the other two kinds.
+//
+// Controllers see only the domain types and the classified errors of internal/gateway, never
+// HTTP, JSON or status codes.
 package controller
 
 // The permissions every reconciler of this package shares. Secrets are read-only and only read

@@ -15,13 +15,14 @@ limitations under the License.
 */
 
 // Package gateway is the boundary between the controllers and a gateway. It holds the domain
-// interfaces the controllers use (Publisher for APIG, DataService for DataArts), small domain
-// types made for comparison, the one error shape that crosses the boundary (*Error) with its
-// classification (Classify), the per-gateway call gate (rate limit and 429 pause), the
-// outbound call metrics, and the registry that keeps one connection per ApiGateway.
+// interfaces of the two providers (Publisher for APIG, DataService for DataArts), small domain
+// types made for comparison, the one error shape that crosses the boundary (*Error) with the
+// one place that decides how each is handled (Classify), the per-gateway call gate (rate limit
+// and 429 pause) and the outbound call metrics.
 //
 // Below it, the adapters in apig and dataarts speak the wire through the official SDK; batch
-// coalesces publish and offline calls; observe shares what each environment serves. Nothing
+// coalesces publish and offline calls; observe shares what each environment serves; driver
+// composes them into one Driver per connection, which is what the controllers use. Nothing
 // here imports controller-runtime, and no wire model, HTTP status or JSON leaks upward except
 // inside *Error, for the condition message.
 package gateway
