@@ -22,17 +22,14 @@ import (
 	"fmt"
 	"io"
 	"maps"
-	"net"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"runtime"
 	"sort"
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -48,6 +45,7 @@ import (
 
 	"github.com/apig-operator/apig-operator/api/v1alpha1"
 	"github.com/apig-operator/apig-operator/internal/gatewaysim"
+	"github.com/apig-operator/apig-operator/test/harness"
 )
 
 const (
@@ -85,11 +83,10 @@ type Report struct {
 
 // run builds the binaries and measures the batched mode, then the baseline.
 func run(cfg Config, log io.Writer) (*Report, error) {
-	assets := os.Getenv("KUBEBUILDER_ASSETS")
-	if assets == "" {
-		return nil, fmt.Errorf("KUBEBUILDER_ASSETS is not set: run with KUBEBUILDER_ASSETS=$(hack/envtest.sh)")
+	if _, err := harness.Assets(); err != nil {
+		return nil, err
 	}
-	root, err := repoRoot()
+	root, err := harness.RepoRoot()
 	if err != nil {
 		return nil, err
 	}
@@ -99,12 +96,8 @@ func run(cfg Config, log io.Writer) (*Report, error) {
 	}
 	defer os.RemoveAll(work) //nolint:errcheck
 	fmt.Fprintf(log, "bench: building the manager and the simulator\n")
-	for name, pkg := range map[string]string{"manager": "./cmd", "gatewaysim": "./cmd/gatewaysim"} {
-		cmd := exec.Command("go", "build", "-o", filepath.Join(work, name), pkg)
-		cmd.Dir = root
-		if out, err := cmd.CombinedOutput(); err != nil {
-			return nil, fmt.Errorf("build %s: %v\n%s", name, err, out)
-		}
+	if err := harness.Build(root, work, harness.Manager, harness.Simulator); err != nil {
+		return nil, err
 	}
 	rep := &Report{Config: cfg}
 	b := &bench{cfg: cfg, root: root, work: work, log: log}
@@ -136,42 +129,23 @@ func (b *bench) logf(format string, args ...any) {
 func (b *bench) measure(mode string, batchMax int, capTime time.Duration, full bool) (Run, error) {
 	res := Run{Mode: mode, Objects: b.cfg.N + b.cfg.Groups}
 	env := &envtest.Environment{CRDDirectoryPaths: []string{filepath.Join(b.root, "config", "crd", "bases")}, ErrorIfCRDPathMissing: true}
-	cfg, err := env.Start()
-	if err != nil {
-		return res, fmt.Errorf("start the control plane: %w", err)
-	}
-	defer func() { _ = env.Stop() }()
-	admin, err := env.AddUser(envtest.User{Name: "bench", Groups: []string{"system:masters"}}, nil)
+	cp, err := harness.StartControlPlane(env, "bench", filepath.Join(b.work, mode+".kubeconfig"))
 	if err != nil {
 		return res, err
 	}
-	kc, err := admin.KubeConfig()
-	if err != nil {
-		return res, err
-	}
-	kubeconfig := filepath.Join(b.work, mode+".kubeconfig")
-	if err := os.WriteFile(kubeconfig, kc, 0o600); err != nil {
-		return res, err
-	}
+	defer func() { _ = cp.Stop() }()
+	cfg := cp.Config
 
 	seedPath := filepath.Join(b.work, mode+"-seed.yaml")
 	if err := b.writeSeed(seedPath); err != nil {
 		return res, err
 	}
-	simAddr, err := freeAddr()
-	if err != nil {
-		return res, err
-	}
-	sim, err := b.start(mode+"-gatewaysim", "gatewaysim", "--quiet", "--listen", simAddr, "--seed", seedPath,
+	sim, simURL, err := harness.StartSimulator(b.work, mode+"-gatewaysim", seedPath, "--quiet",
 		"--rate-limit", fmt.Sprint(b.cfg.RateLimit), "--latency", b.cfg.Latency.String())
 	if err != nil {
 		return res, err
 	}
-	defer stop(sim)
-	simURL := "http://" + simAddr
-	if err := waitHTTP(simURL + "/_sim/stats"); err != nil {
-		return res, err
-	}
+	defer sim.Stop()
 
 	scheme := kruntime.NewScheme()
 	_ = clientgoscheme.AddToScheme(scheme)
@@ -187,18 +161,13 @@ func (b *bench) measure(mode string, batchMax int, capTime time.Duration, full b
 		return res, err
 	}
 
-	probe, err := freeAddr()
-	if err != nil {
-		return res, err
-	}
-	mgr, err := b.start(mode+"-manager", "manager", "--kubeconfig", kubeconfig, "--metrics-bind-address=0",
-		"--health-probe-bind-address="+probe, "--batch-max-size="+strconv.Itoa(batchMax),
+	mgr, err := harness.StartManager(b.work, mode+"-manager", cp.Kubeconfig, "--batch-max-size="+strconv.Itoa(batchMax),
 		"--concurrency="+strconv.Itoa(b.cfg.Concurrency), "--kube-api-qps="+fmt.Sprint(b.cfg.KubeQPS),
 		"--kube-api-burst="+strconv.Itoa(b.cfg.KubeBurst), "--zap-log-level=error")
 	if err != nil {
 		return res, err
 	}
-	defer stop(mgr)
+	defer mgr.Stop()
 	if err := waitGatewayReady(ctx, c); err != nil {
 		return res, err
 	}
@@ -262,8 +231,8 @@ func (b *bench) measure(mode string, batchMax int, capTime time.Duration, full b
 		}
 		res.SteadyReads = reads / 3
 	}
-	res.PeakRSS, res.CPU = procUsage(mgr.Process.Pid)
-	stop(mgr)
+	res.PeakRSS, res.CPU = procUsage(mgr.PID())
+	mgr.Stop()
 
 	if full {
 		b.logf("%s: measuring the floor: %d status patches at %g QPS", mode, len(created), b.cfg.KubeQPS)
@@ -491,44 +460,6 @@ func floor(ctx context.Context, cfg *rest.Config, scheme *kruntime.Scheme, bc Co
 	return time.Since(start), firstErr
 }
 
-func (b *bench) start(logName, bin string, args ...string) (*exec.Cmd, error) {
-	logFile, err := os.Create(filepath.Join(b.work, logName+".log"))
-	if err != nil {
-		return nil, err
-	}
-	cmd := exec.Command(filepath.Join(b.work, bin), args...)
-	cmd.Stdout, cmd.Stderr = logFile, logFile
-	return cmd, cmd.Start()
-}
-
-func stop(cmd *exec.Cmd) {
-	if cmd == nil || cmd.Process == nil || cmd.ProcessState != nil {
-		return
-	}
-	_ = cmd.Process.Signal(syscall.SIGTERM)
-	done := make(chan struct{})
-	go func() { _, _ = cmd.Process.Wait(); close(done) }()
-	select {
-	case <-done:
-	case <-time.After(10 * time.Second):
-		_ = cmd.Process.Kill()
-		<-done
-	}
-	cmd.ProcessState = &os.ProcessState{}
-}
-
-func waitHTTP(url string) error {
-	deadline := time.Now().Add(30 * time.Second)
-	for time.Now().Before(deadline) {
-		if resp, err := http.Get(url); err == nil {
-			_ = resp.Body.Close()
-			return nil
-		}
-		time.Sleep(100 * time.Millisecond) // the simulator is starting; bounded by the deadline
-	}
-	return fmt.Errorf("%s did not answer", url)
-}
-
 func simStats(url string) (gatewaysim.Stats, error) {
 	var st gatewaysim.Stats
 	resp, err := http.Get(url + "/_sim/stats")
@@ -537,15 +468,6 @@ func simStats(url string) (gatewaysim.Stats, error) {
 	}
 	defer resp.Body.Close() //nolint:errcheck
 	return st, json.NewDecoder(resp.Body).Decode(&st)
-}
-
-func freeAddr() (string, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return "", err
-	}
-	defer l.Close() //nolint:errcheck
-	return l.Addr().String(), nil
 }
 
 // procUsage reads a process's peak resident memory and CPU time from /proc.
@@ -575,23 +497,6 @@ func percentile(d []time.Duration, p int) time.Duration {
 	}
 	sort.Slice(d, func(i, j int) bool { return d[i] < d[j] })
 	return d[min(len(d)-1, len(d)*p/100)]
-}
-
-func repoRoot() (string, error) {
-	dir, err := os.Getwd()
-	if err != nil {
-		return "", err
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir, nil
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", fmt.Errorf("no go.mod above %s", dir)
-		}
-		dir = parent
-	}
 }
 
 var _ = runtime.NumCPU

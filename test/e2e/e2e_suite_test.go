@@ -18,35 +18,31 @@ package e2e
 
 import (
 	"bytes"
-	"context"
 	"crypto/tls"
 	"fmt"
-	"net"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
+
+	"github.com/apig-operator/apig-operator/test/harness"
 )
 
 // The stack the suite runs: etcd and kube-apiserver (envtest binaries), the gateway simulator
 // and the manager as processes, and kubectl.
 var (
-	root       string // the repository
-	work       string // binaries, kubeconfig, logs, the samples as applied
-	kubeconfig string
-	assets     string
-	testEnv    *envtest.Environment
-	simURL     string
-	simProc    *exec.Cmd
-	manager    *exec.Cmd
+	root         string // the repository
+	work         string // binaries, kubeconfig, logs, the samples as applied
+	controlPlane *harness.ControlPlane
+	simURL       string
+	simProc      *harness.Process
+	manager      *harness.Process
 	// credentials are the secret values the scenarios give the operator; the suite ends by
 	// looking for each in every log line, event and status.
 	credentials = []string{"DEMOSK", "demo-token", "not-the-secret"}
@@ -64,31 +60,18 @@ func TestE2E(t *testing.T) {
 }
 
 var _ = BeforeSuite(func() {
-	assets = os.Getenv("KUBEBUILDER_ASSETS")
-	Expect(assets).NotTo(BeEmpty(), "KUBEBUILDER_ASSETS is not set: run through make test")
-	var err error
-	root, err = filepath.Abs(filepath.Join("..", ".."))
+	_, err := harness.Assets()
+	Expect(err).NotTo(HaveOccurred())
+	root, err = harness.RepoRoot()
 	Expect(err).NotTo(HaveOccurred())
 	work = GinkgoT().TempDir()
 
 	By("building the manager and the simulator")
-	for name, pkg := range map[string]string{"manager": "./cmd", "gatewaysim": "./cmd/gatewaysim"} {
-		cmd := exec.Command("go", "build", "-o", filepath.Join(work, name), pkg)
-		cmd.Dir = root
-		out, err := cmd.CombinedOutput()
-		Expect(err).NotTo(HaveOccurred(), string(out))
-	}
+	Expect(harness.Build(root, work, harness.Manager, harness.Simulator)).To(Succeed())
 
 	By("starting etcd and kube-apiserver")
-	testEnv = &envtest.Environment{}
-	_, err = testEnv.Start()
+	controlPlane, err = harness.StartControlPlane(&envtest.Environment{}, "e2e-admin", filepath.Join(work, "kubeconfig"))
 	Expect(err).NotTo(HaveOccurred())
-	admin, err := testEnv.AddUser(envtest.User{Name: "e2e-admin", Groups: []string{"system:masters"}}, nil)
-	Expect(err).NotTo(HaveOccurred())
-	data, err := admin.KubeConfig()
-	Expect(err).NotTo(HaveOccurred())
-	kubeconfig = filepath.Join(work, "kubeconfig")
-	Expect(os.WriteFile(kubeconfig, data, 0o600)).To(Succeed())
 
 	By("starting the simulator with config/samples/gatewaysim-seed.yaml")
 	simProc, simURL = startSim("gatewaysim", filepath.Join(root, "config/samples/gatewaysim-seed.yaml"))
@@ -116,15 +99,15 @@ var _ = BeforeSuite(func() {
 })
 
 var _ = AfterSuite(func() {
-	for _, p := range []*exec.Cmd{manager, simProc} {
-		stop(p)
+	for _, p := range []*harness.Process{manager, simProc} {
+		p.Stop()
 	}
-	if testEnv == nil {
+	if controlPlane == nil {
 		return
 	}
 	// The control plane stops even when the scan fails, or etcd and kube-apiserver outlive
 	// the test binary.
-	defer func() { Expect(testEnv.Stop()).To(Succeed()) }()
+	defer func() { Expect(controlPlane.Stop()).To(Succeed()) }()
 	By("looking for every credential value in the logs, events and statuses of the run")
 	scanForCredentials()
 })
@@ -136,15 +119,14 @@ var _ = ReportAfterEach(func(report SpecReport) {
 		return
 	}
 	kept, _ := os.MkdirTemp("", "apig-operator-e2e-logs-")
-	logs, _ := filepath.Glob(filepath.Join(work, "*.log"))
-	for _, path := range logs {
-		data, err := os.ReadFile(path)
+	logs, _ := harness.Logs(work, "*.log")
+	for _, l := range logs {
+		data, err := l.Read()
 		if err != nil {
 			continue
 		}
-		_ = os.WriteFile(filepath.Join(kept, filepath.Base(path)), data, 0o600)
-		lines := strings.Split(strings.TrimRight(string(data), "\n"), "\n")
-		fmt.Fprintf(GinkgoWriter, "--- last lines of %s\n%s\n", filepath.Base(path), strings.Join(lines[max(0, len(lines)-40):], "\n"))
+		_ = os.WriteFile(filepath.Join(kept, l.Name), data, 0o600)
+		fmt.Fprintf(GinkgoWriter, "--- last lines of %s\n%s\n", l.Name, harness.Tail(string(data), 40))
 	}
 	fmt.Fprintf(GinkgoWriter, "--- the whole logs are in %s\n", kept)
 })
@@ -155,85 +137,31 @@ func startManager() {
 }
 
 // startManagerAs runs a manager with its output in work/<logName>.log.
-func startManagerAs(logName string, args ...string) *exec.Cmd {
+func startManagerAs(logName string, args ...string) *harness.Process {
 	GinkgoHelper()
-	return startAs(logName, "manager", append([]string{"--kubeconfig", kubeconfig, "--metrics-bind-address=0",
-		"--health-probe-bind-address=" + freeAddr(), "--zap-log-level=debug"}, args...)...)
+	p, err := harness.StartManager(work, logName, controlPlane.Kubeconfig, append([]string{"--zap-log-level=debug"}, args...)...)
+	Expect(err).NotTo(HaveOccurred())
+	return p
 }
 
 // startSim runs a simulator with a seed and returns it with its URL once it answers.
-func startSim(logName, seed string, args ...string) (*exec.Cmd, string) {
+func startSim(logName, seed string, args ...string) (*harness.Process, string) {
 	GinkgoHelper()
-	addr := freeAddr()
-	scheme := "http"
-	for _, a := range args {
-		if strings.HasPrefix(a, "--tls-cert") {
-			scheme = "https"
-		}
-	}
-	cmd := startAs(logName, "gatewaysim", append([]string{"--listen", addr, "--seed", seed}, args...)...)
-	url := scheme + "://" + addr
-	Eventually(func() error {
-		conn, err := net.Dial("tcp", addr)
-		if err == nil {
-			_ = conn.Close()
-		}
-		return err
-	}).WithTimeout(20 * time.Second).Should(Succeed())
-	return cmd, url
-}
-
-// startAs runs one of the built binaries with its output in work/<logName>.log.
-func startAs(logName, bin string, args ...string) *exec.Cmd {
-	GinkgoHelper()
-	logFile, err := os.OpenFile(filepath.Join(work, logName+".log"), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
+	p, url, err := harness.StartSimulator(work, logName, seed, args...)
 	Expect(err).NotTo(HaveOccurred())
-	cmd := exec.Command(filepath.Join(work, bin), args...)
-	cmd.Stdout, cmd.Stderr = logFile, logFile
-	Expect(cmd.Start()).To(Succeed())
-	return cmd
+	return p, url
 }
 
 // kill ends a process with SIGKILL, as the kubelet does after the grace period or the kernel
 // does when memory runs out: no deferred function runs, no lease is released.
-func kill(cmd *exec.Cmd) {
+func kill(p *harness.Process) {
 	GinkgoHelper()
-	Expect(cmd.Process.Kill()).To(Succeed())
-	_ = cmd.Wait()
-}
-
-// stop ends a process with SIGTERM, or SIGKILL after 10 seconds.
-func stop(cmd *exec.Cmd) {
-	if cmd == nil || cmd.Process == nil {
-		return
-	}
-	_ = cmd.Process.Signal(syscall.SIGTERM)
-	done := make(chan struct{})
-	go func() { _ = cmd.Wait(); close(done) }()
-	select {
-	case <-done:
-	case <-time.After(10 * time.Second):
-		_ = cmd.Process.Kill()
-		<-done
-	}
-}
-
-func freeAddr() string {
-	GinkgoHelper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	Expect(err).NotTo(HaveOccurred())
-	defer l.Close() //nolint:errcheck
-	return l.Addr().String()
+	Expect(p.Kill()).To(Succeed())
 }
 
 // kubectl runs the envtest kubectl against the control plane.
 func kubectl(args ...string) (string, error) {
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, filepath.Join(assets, "kubectl"), args...)
-	cmd.Env = append(os.Environ(), "KUBECONFIG="+kubeconfig)
-	out, err := cmd.CombinedOutput()
-	return string(out), err
+	return controlPlane.Kubectl(args...)
 }
 
 func kubectlOK(args ...string) string {

@@ -193,8 +193,7 @@ spec:
 	})
 
 	It("converges a change made while the manager was down, after it is killed and restarted", func() {
-		Expect(manager.Process.Kill()).To(Succeed())
-		_ = manager.Wait()
+		kill(manager)
 		_, err := applyYAML(`apiVersion: publishing.apig-operator.dev/v1alpha1
 kind: ApiPublication
 metadata: {name: get-order, namespace: apig-demo}

@@ -19,7 +19,6 @@ package e2e
 import (
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -31,6 +30,7 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/apig-operator/apig-operator/internal/gatewaysim"
+	"github.com/apig-operator/apig-operator/test/harness"
 )
 
 const failoverNS = "apig-failover"
@@ -41,13 +41,13 @@ var callerPID = regexp.MustCompile(`apig-operator/\S*-(\d+)`)
 
 var _ = Describe("Failover between two leader-elected managers", Label("failover"), Ordered, func() {
 	var url string
-	replicas := map[int]*exec.Cmd{} // by PID
+	replicas := map[int]*harness.Process{} // by PID
 	var leader, standby int
 
 	startReplica := func(logName string) int {
-		cmd := startManagerAs(logName, "--leader-elect", "--leader-election-namespace", failoverNS)
-		replicas[cmd.Process.Pid] = cmd
-		return cmd.Process.Pid
+		p := startManagerAs(logName, "--leader-elect", "--leader-election-namespace", failoverNS)
+		replicas[p.PID()] = p
+		return p.PID()
 	}
 	// callers lists the PIDs of the managers that called the gateway, in the order of the calls,
 	// from the n-th call on.
@@ -81,16 +81,16 @@ var _ = Describe("Failover between two leader-elected managers", Label("failover
 		Expect(err).NotTo(HaveOccurred())
 		seedPath := filepath.Join(work, "failover-seed.yaml")
 		Expect(os.WriteFile(seedPath, data, 0o600)).To(Succeed())
-		var sim *exec.Cmd
+		var sim *harness.Process
 		sim, url = startSim("gatewaysim-failover", seedPath, "--quiet")
 
 		By("replacing the suite's manager with two replicas that elect a leader")
-		stop(manager)
+		manager.Stop()
 		DeferCleanup(func() {
 			for _, r := range replicas {
-				stop(r)
+				r.Stop()
 			}
-			stop(sim)
+			sim.Stop()
 			startManager()
 		})
 		_, err = applyYAML(`apiVersion: v1

@@ -17,7 +17,6 @@ limitations under the License.
 package e2e
 
 import (
-	"bufio"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
@@ -27,18 +26,19 @@ import (
 	"math/big"
 	"net"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"time"
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
+
+	"github.com/apig-operator/apig-operator/test/harness"
 )
 
 var _ = Describe("TLS to the gateway", Ordered, func() {
 	const tlsNS = "apig-tls"
-	var sim *exec.Cmd
+	var sim *harness.Process
 	var url, caPEM string
 
 	BeforeAll(func() {
@@ -47,7 +47,7 @@ var _ = Describe("TLS to the gateway", Ordered, func() {
 		caPEM, certFile, keyFile = writeServerCert(filepath.Join(work, "tls"))
 		sim, url = startSim("gatewaysim-tls", filepath.Join(root, "config/samples/gatewaysim-seed.yaml"),
 			"--tls-cert", certFile, "--tls-key", keyFile)
-		DeferCleanup(func() { stop(sim) })
+		DeferCleanup(func() { sim.Stop() })
 		_, err := applyYAML(`apiVersion: v1
 kind: Namespace
 metadata: {name: ` + tlsNS + `}
@@ -155,20 +155,16 @@ func scanForCredentials() {
 	GinkgoHelper()
 	type source struct{ name, text string }
 	var sources []source
-	logs, err := filepath.Glob(filepath.Join(work, "*.log"))
+	logs, err := harness.Logs(work, "*.log")
 	Expect(err).NotTo(HaveOccurred())
 	lines := 0
-	for _, path := range logs {
-		f, err := os.Open(path)
+	for _, l := range logs {
+		text, err := l.Lines()
 		Expect(err).NotTo(HaveOccurred())
-		sc := bufio.NewScanner(f)
-		sc.Buffer(make([]byte, 1<<20), 16<<20)
-		for sc.Scan() {
+		for _, line := range text {
 			lines++
-			sources = append(sources, source{filepath.Base(path), sc.Text()})
+			sources = append(sources, source{l.Name, line})
 		}
-		Expect(sc.Err()).NotTo(HaveOccurred())
-		_ = f.Close()
 	}
 	events := kubectlOK("get", "events", "-A", "-o", "yaml")
 	objects := kubectlOK("get", "apigateways,apipublications,apiexports", "-A", "-o", "yaml")

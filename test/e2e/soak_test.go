@@ -24,7 +24,6 @@ import (
 	"fmt"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"sort"
@@ -37,6 +36,7 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/apig-operator/apig-operator/internal/gatewaysim"
+	"github.com/apig-operator/apig-operator/test/harness"
 )
 
 const soakNS = "apig-soak"
@@ -107,9 +107,9 @@ var _ = Describe("Fault soak", Label("soak"), Ordered, func() {
 		Expect(err).NotTo(HaveOccurred())
 		seedPath := filepath.Join(work, "soak-seed.yaml")
 		Expect(os.WriteFile(seedPath, data, 0o600)).To(Succeed())
-		var sim *exec.Cmd
+		var sim *harness.Process
 		sim, url = startSim("gatewaysim-soak", seedPath, "--quiet")
-		DeferCleanup(func() { stop(sim) })
+		DeferCleanup(func() { sim.Stop() })
 
 		_, err = applyYAML(`apiVersion: v1
 kind: Namespace
@@ -150,7 +150,7 @@ spec:
 		By(fmt.Sprintf("applying the first %d objects, and killing the manager once the first is Ready", third))
 		applySoakObjects(0, third)
 		Eventually(soakReady).WithTimeout(3 * time.Minute).WithPolling(200 * time.Millisecond).ShouldNot(BeEmpty())
-		GinkgoWriter.Printf("%s SIGKILL 1 of manager PID %d with %d of %d Ready\n", time.Now().Format(time.StampMicro), manager.Process.Pid, len(soakReady()), third)
+		GinkgoWriter.Printf("%s SIGKILL 1 of manager PID %d with %d of %d Ready\n", time.Now().Format(time.StampMicro), manager.PID(), len(soakReady()), third)
 		kill(manager)
 		startManager()
 
@@ -168,7 +168,7 @@ spec:
 		if len(gone) > 0 {
 			kubectlOK(append([]string{"delete", "apipublication", "-n", soakNS, "--wait=false"}, gone...)...)
 		}
-		GinkgoWriter.Printf("%s SIGKILL 2 of manager PID %d with %d of %d Ready\n", time.Now().Format(time.StampMicro), manager.Process.Pid, len(soakReady()), 2*third)
+		GinkgoWriter.Printf("%s SIGKILL 2 of manager PID %d with %d of %d Ready\n", time.Now().Format(time.StampMicro), manager.PID(), len(soakReady()), 2*third)
 		kill(manager)
 		startManager()
 
@@ -299,9 +299,9 @@ func apiHistory(object string, a gatewaysim.APIDump, calls []gatewaysim.Call) st
 		}
 	}
 	b.WriteString("manager log:\n")
-	logs, _ := filepath.Glob(filepath.Join(work, "manager*.log"))
-	for _, path := range logs {
-		text, _ := os.ReadFile(path)
+	logs, _ := harness.Logs(work, "manager*.log")
+	for _, l := range logs {
+		text, _ := l.Read()
 		for _, line := range strings.Split(string(text), "\n") {
 			if strings.Contains(line, `"`+object+`"`) {
 				b.WriteString(line + "\n")

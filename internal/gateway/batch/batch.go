@@ -22,6 +22,8 @@ import (
 	"sync"
 	"time"
 
+	"k8s.io/utils/clock"
+
 	"github.com/apig-operator/apig-operator/internal/gateway"
 )
 
@@ -34,6 +36,8 @@ type Coalescer struct {
 	window  time.Duration
 	spacing time.Duration
 	maxSize int
+	// clock times the windows and the spacing; tests move a fake one.
+	clock clock.WithDelayedExecution
 
 	mu      sync.Mutex
 	pending map[key]*batch
@@ -55,7 +59,7 @@ type key struct {
 type batch struct {
 	ids    []string
 	seen   map[string]bool
-	timer  *time.Timer
+	timer  clock.Timer
 	done   chan struct{}
 	result gateway.BatchResult
 	err    error
@@ -68,7 +72,7 @@ type batch struct {
 // a call's APIs (the gateway's limit is 1000).
 func New(inner gateway.Publisher, window, spacing time.Duration, maxSize int) *Coalescer {
 	return &Coalescer{inner: inner, window: window, spacing: spacing, maxSize: min(max(1, maxSize), 1000),
-		pending: map[key]*batch{}, inFlight: map[key]chan struct{}{}, lastSent: map[key]time.Time{}}
+		clock: clock.RealClock{}, pending: map[key]*batch{}, inFlight: map[key]chan struct{}{}, lastSent: map[key]time.Time{}}
 }
 
 // Publish publishes the APIs in the environment through the next batch call(s).
@@ -94,7 +98,7 @@ func (c *Coalescer) do(ctx context.Context, k key, ids []string) (gateway.BatchR
 		if b == nil {
 			b = &batch{seen: map[string]bool{}, done: make(chan struct{})}
 			c.pending[k] = b
-			b.timer = time.AfterFunc(c.window, func() { c.flush(k, b) })
+			b.timer = c.clock.AfterFunc(c.window, func() { c.flush(k, b) })
 		}
 		if !b.seen[id] {
 			b.seen[id] = true
@@ -136,7 +140,7 @@ func (c *Coalescer) flush(k key, b *batch) {
 	c.mu.Lock()
 	open := c.pending[k] == b
 	if open {
-		if wait := c.spacing - time.Since(c.lastSent[k]); wait > 0 {
+		if wait := c.spacing - c.clock.Since(c.lastSent[k]); wait > 0 {
 			b.timer.Reset(wait)
 			c.mu.Unlock()
 			return
@@ -168,7 +172,7 @@ func (c *Coalescer) sendInTurn(k key, b *batch, open bool) {
 		}
 		delete(c.pending, k)
 	}
-	c.lastSent[k] = time.Now()
+	c.lastSent[k] = c.clock.Now()
 	c.mu.Unlock()
 	c.send(k, b)
 }

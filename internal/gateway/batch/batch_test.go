@@ -24,6 +24,11 @@ import (
 	"testing"
 	"time"
 
+	. "github.com/onsi/gomega"
+	"k8s.io/utils/clock"
+	testingclock "k8s.io/utils/clock/testing"
+
+	"github.com/apig-operator/apig-operator/internal/gateway"
 	"github.com/apig-operator/apig-operator/internal/gateway/gatewaytest"
 )
 
@@ -42,7 +47,10 @@ func TestConcurrentRequestsShareCalls(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.reason, func(t *testing.T) {
 			fake := &gatewaytest.Publisher{}
-			fake.SetDelay(10 * time.Millisecond)
+			// The first call is held until the test has seen it arrive: while it is in flight,
+			// the batches that fill up meanwhile wait for their turn, as under a slow gateway.
+			release := fake.Hold("Publish")
+			defer release()
 			// A window long enough for every caller to arrive, even under the race detector.
 			c := New(fake, 500*time.Millisecond, 0, tc.maxSize)
 			var wg sync.WaitGroup
@@ -59,6 +67,8 @@ func TestConcurrentRequestsShareCalls(t *testing.T) {
 					}
 				})
 			}
+			arrived(t, fake.Arrived("Publish", 1), "the first call")
+			release()
 			wg.Wait()
 			close(errs)
 			for err := range errs {
@@ -131,38 +141,111 @@ func TestWholeCallFailureReachesEveryCaller(t *testing.T) {
 
 func TestCallerCancellation(t *testing.T) {
 	fake := &gatewaytest.Publisher{}
-	fake.SetDelay(time.Second)
+	release := fake.Hold("Publish") // the call does not answer while the caller waits
+	defer release()
 	c := New(fake, time.Millisecond, 0, 1000)
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
 	defer cancel()
-	if _, err := c.Publish(ctx, "RELEASE", []string{"a"}, ""); !errors.Is(err, context.DeadlineExceeded) {
-		t.Errorf("err %v", err)
+	done := make(chan error, 1)
+	go func() {
+		_, err := c.Publish(ctx, "RELEASE", []string{"a"}, "")
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		if !errors.Is(err, context.DeadlineExceeded) {
+			t.Errorf("err %v", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the caller still waits for the call after its context ended")
 	}
 }
 
 func TestSpacingGathersARolloutIntoFewCalls(t *testing.T) {
+	const window, spacing = 10 * time.Millisecond, 500 * time.Millisecond
+	g := NewWithT(t)
 	fake := &gatewaytest.Publisher{}
-	c := New(fake, 10*time.Millisecond, 500*time.Millisecond, 1000)
-	ctx := context.Background()
-	if _, err := c.Publish(ctx, "RELEASE", []string{"first"}, ""); err != nil {
-		t.Fatal(err)
+	clk := fakeClock{testingclock.NewFakeClock(time.Now())}
+	c := New(fake, window, spacing, 1000)
+	c.clock = clk
+	publish := func(env, id string) <-chan error {
+		done := make(chan error, 1)
+		go func() {
+			_, err := c.Publish(context.Background(), env, []string{id}, "")
+			done <- err
+		}()
+		return done
 	}
+	// timerSet waits for the batch's timer: set at its window, or reset to the end of the
+	// spacing.
+	timerSet := func(what string) {
+		t.Helper()
+		g.Eventually(clk.Waiters).WithTimeout(10*time.Second).WithPolling(time.Millisecond).Should(Equal(1), what)
+	}
+	landed := func(done <-chan error) {
+		t.Helper()
+		g.Eventually(done).WithTimeout(10 * time.Second).Should(Receive(BeNil()))
+	}
+
+	first := publish("RELEASE", "first")
+	timerSet("the first request's window")
+	clk.Step(window)
+	landed(first)
 	// Two more requests, further apart than the window but within the spacing of the first
 	// call: without spacing they would be two calls.
-	var wg sync.WaitGroup
-	wg.Go(func() { _, _ = c.Publish(ctx, "RELEASE", []string{"second"}, "") })
-	time.Sleep(50 * time.Millisecond) // the arrival pattern under test, not a wait for state
-	wg.Go(func() { _, _ = c.Publish(ctx, "RELEASE", []string{"third"}, "") })
-	wg.Wait()
+	second := publish("RELEASE", "second")
+	timerSet("the second request's window")
+	clk.Step(window)
+	timerSet("the spacing after the first call holds the second request's batch open")
+	clk.Step(4 * window)
+	third := publish("RELEASE", "third")
+	g.Eventually(func() int {
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		if b := c.pending[key{"RELEASE", gateway.ActionOnline, ""}]; b != nil {
+			return len(b.ids)
+		}
+		return 0
+	}).WithTimeout(10*time.Second).WithPolling(time.Millisecond).Should(Equal(2), "the third request joins the open batch")
+	clk.Step(spacing - 5*window) // the end of the spacing, 500ms after the first call
+	landed(second)
+	landed(third)
 	calls := fake.Calls("Publish")
 	if len(calls) != 2 || len(calls[1].APIIDs) != 2 {
 		t.Fatalf("calls %+v, want the first alone and the next two together", calls)
 	}
 	// Another environment is not held back by this one's spacing.
-	if _, err := c.Publish(ctx, "TEST", []string{"other"}, ""); err != nil {
-		t.Fatal(err)
-	}
+	other := publish("TEST", "other")
+	timerSet("the other environment's window")
+	clk.Step(window)
+	landed(other)
 	if n := len(fake.Calls("Publish")); n != 3 {
 		t.Errorf("%d calls", n)
+	}
+}
+
+// fakeClock is a fake clock whose AfterFunc runs its function in a goroutine of its own each
+// time the timer fires, as time.AfterFunc does. FakeClock's own AfterFunc runs the function
+// inside Step, holding the clock's lock, so a function that reads the clock deadlocks; and Step
+// blocks when a timer that was reset fires a second time.
+type fakeClock struct{ *testingclock.FakeClock }
+
+func (c fakeClock) AfterFunc(d time.Duration, f func()) clock.Timer {
+	t := c.NewTimer(d)
+	go func() {
+		for range t.C() {
+			go f()
+		}
+	}()
+	return t
+}
+
+// arrived waits for a call the fake gateway signals on ch.
+func arrived(t *testing.T, ch <-chan struct{}, what string) {
+	t.Helper()
+	select {
+	case <-ch:
+	case <-time.After(10 * time.Second):
+		t.Fatalf("no call came: %s", what)
 	}
 }

@@ -21,6 +21,7 @@ package gatewaytest
 
 import (
 	"context"
+	"slices"
 	"sync"
 	"time"
 
@@ -36,38 +37,106 @@ type Call struct {
 }
 
 // Publisher is a fake gateway.Publisher: it publishes everything it is asked to, records the
-// calls, and can be slowed down or made to fail.
+// calls, and can hold its answers or fail.
 type Publisher struct {
 	gateway.Publisher // unimplemented methods panic
 
 	// Err, when set, is returned by every call.
 	Err error
 
-	mu    sync.Mutex
-	delay time.Duration
-	calls []Call
-	live  map[string]map[string]bool // env → API → published
+	mu      sync.Mutex
+	hold    *hold
+	calls   []Call
+	arrived []arrival
+	live    map[string]map[string]bool // env → API → published
 }
 
-// SetDelay makes every later call take d.
-func (p *Publisher) SetDelay(d time.Duration) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	p.delay = d
+// hold is what the calls of its operations that arrive while it is in place wait for.
+type hold struct {
+	ops      []string // all when empty
+	released chan struct{}
 }
 
-func (p *Publisher) record(c Call) error {
+// arrival is a channel to close once n calls of op have arrived.
+type arrival struct {
+	op   string
+	n    int
+	done chan struct{}
+}
+
+// Hold makes the calls of the operations named (of every operation when none is) that arrive
+// from now on wait until release is called, as the calls to a slow gateway do. A held call has
+// done its work when it arrives: a held Observe answers what was there then, a held Publish
+// has published. A later Hold takes over the calls that arrive after it; those already held
+// keep waiting for their own release. release may be called more than once.
+func (p *Publisher) Hold(ops ...string) (release func()) {
+	h := &hold{ops: ops, released: make(chan struct{})}
 	p.mu.Lock()
-	d := p.delay
+	p.hold = h
 	p.mu.Unlock()
-	time.Sleep(d)
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	p.calls = append(p.calls, c)
-	return p.Err
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			p.mu.Lock()
+			if p.hold == h {
+				p.hold = nil
+			}
+			p.mu.Unlock()
+			close(h.released)
+		})
+	}
 }
 
-// Calls returns the recorded calls of an operation ("" for all).
+// Arrived returns a channel that is closed once n calls of op ("" for any) have arrived,
+// held or not.
+func (p *Publisher) Arrived(op string, n int) <-chan struct{} {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	a := arrival{op: op, n: n, done: make(chan struct{})}
+	if p.countLocked(op) >= n {
+		close(a.done)
+	} else {
+		p.arrived = append(p.arrived, a)
+	}
+	return a.done
+}
+
+// arriveLocked records a call and returns what it must wait for before it answers; p.mu is held.
+func (p *Publisher) arriveLocked(c Call) <-chan struct{} {
+	p.calls = append(p.calls, c)
+	waiting := p.arrived[:0]
+	for _, a := range p.arrived {
+		if p.countLocked(a.op) >= a.n {
+			close(a.done)
+		} else {
+			waiting = append(waiting, a)
+		}
+	}
+	p.arrived = waiting
+	if h := p.hold; h != nil && (len(h.ops) == 0 || slices.Contains(h.ops, c.Op)) {
+		return h.released
+	}
+	return nil
+}
+
+func (p *Publisher) countLocked(op string) int {
+	n := 0
+	for _, c := range p.calls {
+		if op == "" || c.Op == op {
+			n++
+		}
+	}
+	return n
+}
+
+// wait blocks while the call is held.
+func wait(held <-chan struct{}) {
+	if held != nil {
+		<-held
+	}
+}
+
+// Calls returns the recorded calls of an operation ("" for all), held ones included.
 func (p *Publisher) Calls(op string) []Call {
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -82,14 +151,16 @@ func (p *Publisher) Calls(op string) []Call {
 
 // Observe returns the APIs published through the fake.
 func (p *Publisher) Observe(_ context.Context, envID string) (*gateway.Snapshot, error) {
-	if err := p.record(Call{Op: "Observe", EnvID: envID}); err != nil {
-		return nil, err
-	}
 	p.mu.Lock()
-	defer p.mu.Unlock()
+	held, err := p.arriveLocked(Call{Op: "Observe", EnvID: envID}), p.Err
 	s := &gateway.Snapshot{EnvID: envID, Taken: time.Now(), APIs: map[string]gateway.Published{}}
 	for id := range p.live[envID] {
 		s.APIs[id] = gateway.Published{API: gateway.API{ID: id}, PublishID: "p-" + id}
+	}
+	p.mu.Unlock()
+	wait(held)
+	if err != nil {
+		return nil, err
 	}
 	return s, nil
 }
@@ -105,11 +176,21 @@ func (p *Publisher) Offline(_ context.Context, envID string, apiIDs []string) (g
 }
 
 func (p *Publisher) batch(c Call, online bool) (gateway.BatchResult, error) {
-	if err := p.record(c); err != nil {
+	p.mu.Lock()
+	held, err := p.arriveLocked(c), p.Err
+	var res gateway.BatchResult
+	if err == nil {
+		res = p.applyLocked(c, online)
+	}
+	p.mu.Unlock()
+	wait(held)
+	if err != nil {
 		return nil, err
 	}
-	p.mu.Lock()
-	defer p.mu.Unlock()
+	return res, nil
+}
+
+func (p *Publisher) applyLocked(c Call, online bool) gateway.BatchResult {
 	if p.live == nil {
 		p.live = map[string]map[string]bool{}
 	}
@@ -124,12 +205,16 @@ func (p *Publisher) batch(c Call, online bool) (gateway.BatchResult, error) {
 		}
 		res[id] = gateway.Outcome{APIID: id, PublishID: "p-" + id}
 	}
-	return res, nil
+	return res
 }
 
 // SwitchVersion records the switch.
 func (p *Publisher) SwitchVersion(_ context.Context, apiID, versionID string) (gateway.Outcome, error) {
-	if err := p.record(Call{Op: "SwitchVersion", APIIDs: []string{apiID}, Remark: versionID}); err != nil {
+	p.mu.Lock()
+	held, err := p.arriveLocked(Call{Op: "SwitchVersion", APIIDs: []string{apiID}, Remark: versionID}), p.Err
+	p.mu.Unlock()
+	wait(held)
+	if err != nil {
 		return gateway.Outcome{}, err
 	}
 	return gateway.Outcome{APIID: apiID, VersionID: versionID}, nil

@@ -54,9 +54,22 @@ type catalog struct {
 }
 
 // New wraps inner; snapshots are reused while younger than maxAge.
-func New(inner gateway.Publisher, maxAge time.Duration) *Cache {
-	return &Cache{Publisher: inner, maxAge: maxAge, now: time.Now,
+func New(inner gateway.Publisher, maxAge time.Duration, opts ...Option) *Cache {
+	c := &Cache{Publisher: inner, maxAge: maxAge, now: time.Now,
 		snaps: map[string]*gateway.Snapshot{}, gen: map[string]uint64{}}
+	for _, o := range opts {
+		o(c)
+	}
+	return c
+}
+
+// Option changes how New makes a Cache.
+type Option func(*Cache)
+
+// WithClock makes the Cache tell the age of its snapshots by now instead of time.Now, so a
+// test can move to the next observe interval without waiting for it.
+func WithClock(now func() time.Time) Option {
+	return func(c *Cache) { c.now = now }
 }
 
 // Observe returns what the environment serves, read at most maxAge ago.

@@ -21,6 +21,7 @@ import (
 	"errors"
 	"sync"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/apig-operator/apig-operator/internal/gateway"
@@ -28,36 +29,42 @@ import (
 )
 
 func TestConcurrentObserversShareOneRead(t *testing.T) {
-	fake := &gatewaytest.Publisher{}
-	fake.SetDelay(20 * time.Millisecond)
-	c := New(fake, time.Minute)
-	now := time.Now()
-	c.now = func() time.Time { return now }
-	observeAll := func() {
-		var wg sync.WaitGroup
-		for range 100 {
-			wg.Go(func() {
-				if _, err := c.Observe(context.Background(), "RELEASE"); err != nil {
-					t.Error(err)
-				}
-			})
+	synctest.Test(t, func(t *testing.T) {
+		fake := &gatewaytest.Publisher{}
+		c := New(fake, time.Minute)
+		now := time.Now()
+		c.now = func() time.Time { return now }
+		// observeAll runs 100 concurrent observers. A read they make is held until every one
+		// of them waits, so that they all come while it is in flight.
+		observeAll := func() {
+			release := fake.Hold("Observe")
+			var wg sync.WaitGroup
+			for range 100 {
+				wg.Go(func() {
+					if _, err := c.Observe(context.Background(), "RELEASE"); err != nil {
+						t.Error(err)
+					}
+				})
+			}
+			synctest.Wait()
+			release()
+			wg.Wait()
 		}
-		wg.Wait()
-	}
-	observeAll()
-	if n := len(fake.Calls("Observe")); n != 1 {
-		t.Fatalf("100 observers made %d reads", n)
-	}
-	now = now.Add(30 * time.Second)
-	observeAll()
-	if n := len(fake.Calls("Observe")); n != 1 {
-		t.Fatalf("a snapshot younger than the interval was read again: %d reads", n)
-	}
-	now = now.Add(31 * time.Second)
-	observeAll()
-	if n := len(fake.Calls("Observe")); n != 2 {
-		t.Fatalf("after the interval: %d reads, want 2", n)
-	}
+		observeAll()
+		if n := len(fake.Calls("Observe")); n != 1 {
+			t.Fatalf("100 observers made %d reads", n)
+		}
+		now = now.Add(30 * time.Second)
+		observeAll()
+		if n := len(fake.Calls("Observe")); n != 1 {
+			t.Fatalf("a snapshot younger than the interval was read again: %d reads", n)
+		}
+		now = now.Add(31 * time.Second)
+		observeAll()
+		if n := len(fake.Calls("Observe")); n != 2 {
+			t.Fatalf("after the interval: %d reads, want 2", n)
+		}
+	})
 }
 
 func TestOwnWritesInvalidate(t *testing.T) {
@@ -92,24 +99,58 @@ func TestOwnWritesInvalidate(t *testing.T) {
 
 func TestReadStartedBeforeAWriteIsNotShared(t *testing.T) {
 	fake := &gatewaytest.Publisher{}
-	fake.SetDelay(50 * time.Millisecond)
 	c := New(fake, time.Hour)
 	ctx := context.Background()
-	slow := make(chan struct{})
-	go func() {
-		defer close(slow)
-		c.Observe(ctx, "RELEASE") //nolint:errcheck // a read in flight before the write
-	}()
-	time.Sleep(10 * time.Millisecond) // let the read start; it is in flight for 50ms
-	fake.SetDelay(0)
+	type read struct {
+		snap *gateway.Snapshot
+		err  error
+	}
+	observe := func() <-chan read {
+		ch := make(chan read, 1)
+		go func() {
+			s, err := c.Observe(ctx, "RELEASE")
+			ch <- read{s, err}
+		}()
+		return ch
+	}
+
+	releaseStale := fake.Hold("Observe")
+	defer releaseStale()
+	stale := observe() // a read in flight before the write, answering what was there then
+	arrived(t, fake.Arrived("Observe", 1), "the read before the write")
+	releaseFresh := fake.Hold("Observe")
+	defer releaseFresh()
 	if _, err := c.Publish(ctx, "RELEASE", []string{"a"}, ""); err != nil {
 		t.Fatal(err)
 	}
-	s, err := c.Observe(ctx, "RELEASE")
-	if err != nil || len(s.APIs) != 1 {
-		t.Fatalf("a read after our write returned %v, %v", s, err)
+	fresh := observe()
+	// An observer that joined the read in flight would make no read of its own.
+	arrived(t, fake.Arrived("Observe", 2), "a read of its own by the observer after our write")
+	releaseFresh()
+	if r := <-fresh; r.err != nil || len(r.snap.APIs) != 1 {
+		t.Fatalf("a read after our write returned %v, %v", r.snap, r.err)
 	}
-	<-slow
+	releaseStale()
+	if r := <-stale; r.err != nil || len(r.snap.APIs) != 0 {
+		t.Fatalf("the read before our write returned %v, %v", r.snap, r.err)
+	}
+	// The read that started before the write ended last; what it saw is not kept.
+	if s, err := c.Observe(ctx, "RELEASE"); err != nil || len(s.APIs) != 1 {
+		t.Fatalf("after both reads the cache answers %v, %v", s, err)
+	}
+	if n := len(fake.Calls("Observe")); n != 2 {
+		t.Errorf("%d reads, want 2", n)
+	}
+}
+
+// arrived waits for a call the fake gateway signals on ch.
+func arrived(t *testing.T, ch <-chan struct{}, what string) {
+	t.Helper()
+	select {
+	case <-ch:
+	case <-time.After(10 * time.Second):
+		t.Fatalf("no call came: %s", what)
+	}
 }
 
 func TestWritesThatMayHaveLandedInvalidate(t *testing.T) {

@@ -34,21 +34,35 @@ import (
 // TestObserversShareListCalls runs 100 concurrent observers of one environment, three rounds
 // an observe interval apart, and counts the list calls the simulator received.
 func TestObserversShareListCalls(t *testing.T) {
-	const interval = 300 * time.Millisecond
-	sim, cache := newSimCache(t, interval, gatewaysim.SeedGroup{Name: "shop", APIs: []gatewaysim.SeedAPI{
+	const interval = time.Minute
+	sim, raw := newSim(t, gatewaysim.SeedGroup{Name: "shop", APIs: []gatewaysim.SeedAPI{
 		{Name: "get_user", Path: "/users/{id}", Published: []gatewaysim.SeedPublication{
 			{Environment: "RELEASE", Versions: []string{"ee1a5a38d3d3493abf1dc4ed6cacfa0b"}}}},
 	}})
+	// The cache's clock stands still within a round; between rounds it moves to the moment
+	// the round's snapshot turns one interval old.
+	var mu sync.Mutex
+	now, taken := time.Now(), time.Time{}
+	cache := observe.New(raw, interval, observe.WithClock(func() time.Time {
+		mu.Lock()
+		defer mu.Unlock()
+		return now
+	}))
 
 	lists := func() int { return sim.Stats().Operations["ListApisV2"]["200"] }
 	for round := 1; round <= 3; round++ {
-		start := time.Now()
 		var wg sync.WaitGroup
 		for range 100 {
 			wg.Go(func() {
 				snap, err := cache.Observe(context.Background(), gateway.ReleaseEnvID)
 				if err != nil || len(snap.APIs) != 1 {
 					t.Errorf("observe: %v, %v", snap, err)
+					return
+				}
+				mu.Lock()
+				defer mu.Unlock()
+				if snap.Taken.After(taken) {
+					taken = snap.Taken
 				}
 			})
 		}
@@ -56,7 +70,9 @@ func TestObserversShareListCalls(t *testing.T) {
 		if got := lists(); got != round {
 			t.Fatalf("after round %d of 100 observers: %d list calls, want %d", round, got, round)
 		}
-		time.Sleep(interval - time.Since(start) + 10*time.Millisecond) // the next observe interval
+		mu.Lock()
+		now = taken.Add(interval) // the next observe interval
+		mu.Unlock()
 	}
 }
 
@@ -67,7 +83,8 @@ func TestResolversShareOneListing(t *testing.T) {
 	for i := range 100 {
 		apis = append(apis, gatewaysim.SeedAPI{Name: fmt.Sprintf("api_%03d", i), Path: fmt.Sprintf("/a/%d", i)})
 	}
-	sim, cache := newSimCache(t, time.Minute, gatewaysim.SeedGroup{Name: "one", APIs: apis})
+	sim, raw := newSim(t, gatewaysim.SeedGroup{Name: "one", APIs: apis})
+	cache := observe.New(raw, time.Minute)
 	lists := func() int { return sim.Stats().Operations["ListApisV2"]["200"] }
 
 	var wg sync.WaitGroup
@@ -104,8 +121,8 @@ func TestResolversShareOneListing(t *testing.T) {
 	}
 }
 
-// newSimCache serves the groups from a simulator and wraps an APIG client of it in a Cache.
-func newSimCache(t *testing.T, interval time.Duration, groups ...gatewaysim.SeedGroup) (*gatewaysim.Server, *observe.Cache) {
+// newSim serves the groups from a simulator and returns it with an APIG client of it.
+func newSim(t *testing.T, groups ...gatewaysim.SeedGroup) (*gatewaysim.Server, *apig.Client) {
 	t.Helper()
 	const (
 		project  = "0a1b2c3d4e5f60718293a4b5c6d7e8f9"
@@ -126,5 +143,5 @@ func newSimCache(t *testing.T, interval time.Duration, groups ...gatewaysim.Seed
 	if err != nil {
 		t.Fatal(err)
 	}
-	return sim, observe.New(raw, interval)
+	return sim, raw
 }
