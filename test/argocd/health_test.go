@@ -15,7 +15,8 @@ limitations under the License.
 */
 
 // Package argocd tests the Argo CD health checks in config/argocd: each Lua script is run
-// against status fixtures the way Argo CD runs it, with the engine Argo CD uses.
+// against status fixtures the way Argo CD runs it, with the engine Argo CD uses, and kstatus is
+// computed for the same objects.
 package argocd
 
 import (
@@ -31,6 +32,8 @@ import (
 
 	lua "github.com/yuin/gopher-lua"
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"sigs.k8s.io/cli-utils/pkg/kstatus/status"
 	"sigs.k8s.io/yaml"
 
 	"github.com/apig-operator/apig-operator/api/v1alpha1"
@@ -55,12 +58,31 @@ const (
 
 const waiting = "Waiting for the operator"
 
+// kstatus results, as cli-utils computes them.
+const (
+	current     = status.CurrentStatus
+	inProgress  = status.InProgressStatus
+	failed      = status.FailedStatus
+	terminating = status.TerminatingStatus
+)
+
 // healthStatus is what a health script returns: hs.status and hs.message.
 type healthStatus struct {
 	Status  string
 	Message string
 }
 
+// TestHealth runs the health script on a fixture for each row of the condition table
+// (DESIGN.md section 8) and each kind the row applies to, and computes kstatus for the same
+// object. ApiGateway has no calls-in-flight row (its check of the gateway is one synchronous
+// pass); suspend and managementPolicy are ApiPublication's only.
+//
+// Where the two differ, the comment on the case says why. The differences come from kstatus
+// (cli-utils v0.37) reading a Ready condition on kinds it does not know: Ready=False or
+// Unknown without Reconciling or Stalled is InProgress, not Current, so a retried failure, a
+// suspended or an OutOfSync object is "not yet" to kstatus and Degraded or Suspended to Argo
+// CD. Where the table speaks for both (converged, in flight, waiting, stalled, stale
+// generation) they agree.
 func TestHealth(t *testing.T) {
 	tests := []struct {
 		name    string
@@ -69,59 +91,122 @@ func TestHealth(t *testing.T) {
 		want    string
 		// wantMessage is a substring the message must contain, in addition to being non-empty.
 		wantMessage string
+		kstatus     status.Status
 	}{
-		{name: "ApiGateway/connected", kind: "ApiGateway", fixture: "healthy",
-			want: healthy, wantMessage: "Connected to https://apig.cn-north-4.myhuaweicloud.com"},
-		{name: "ApiGateway/unreachable and retrying", kind: "ApiGateway", fixture: "reconciling",
-			want: progressing, wantMessage: "i/o timeout; retrying"},
+		// ApiGateway.
+		{name: "ApiGateway/converged", kind: "ApiGateway", fixture: "healthy",
+			want: healthy, wantMessage: "Connected to https://apig.cn-north-4.myhuaweicloud.com", kstatus: current},
+		// Retried failures: Ready=False alone is InProgress to kstatus (see above).
+		{name: "ApiGateway/gateway unreachable, retried", kind: "ApiGateway", fixture: "unreachable",
+			want: degraded, wantMessage: "i/o timeout; retrying", kstatus: inProgress},
+		{name: "ApiGateway/Secret not found, retried", kind: "ApiGateway", fixture: "secret-not-found",
+			want: degraded, wantMessage: "Secret apis/apig-credentials not found", kstatus: inProgress},
+		{name: "ApiGateway/stalled on credentials", kind: "ApiGateway", fixture: "stalled-credentials",
+			want: degraded, wantMessage: "refused the credentials", kstatus: failed},
+		{name: "ApiGateway/stalled on TLS verification", kind: "ApiGateway", fixture: "stalled-tls",
+			want: degraded, wantMessage: "spec.tls.caBundleRef", kstatus: failed},
 		{name: "ApiGateway/spec change not yet observed", kind: "ApiGateway", fixture: "stale-generation",
-			want: progressing, wantMessage: waiting},
+			want: progressing, wantMessage: waiting + " to see generation 3", kstatus: inProgress},
+		// kstatus compares status.observedGeneration only.
+		{name: "ApiGateway/Ready written for an older generation", kind: "ApiGateway", fixture: "ready-stale-generation",
+			want: progressing, wantMessage: waiting + " to see generation 3", kstatus: current},
+		// kstatus cannot tell an object the operator has not seen yet from one that has no
+		// status at all: both are Current.
 		{name: "ApiGateway/no status yet", kind: "ApiGateway", fixture: "no-status",
-			want: progressing, wantMessage: waiting},
-		{name: "ApiGateway/credentials refused", kind: "ApiGateway", fixture: "stalled",
-			want: degraded, wantMessage: "refused the credentials"},
-		{name: "ApiGateway/not ready without reconciling", kind: "ApiGateway", fixture: "not-ready",
-			want: degraded, wantMessage: "Secret apis/apig-credentials not found"},
+			want: progressing, wantMessage: waiting, kstatus: current},
+		{name: "ApiGateway/no conditions yet", kind: "ApiGateway", fixture: "no-conditions",
+			want: progressing, wantMessage: waiting, kstatus: current},
+		{name: "ApiGateway/deleting", kind: "ApiGateway", fixture: "deleting",
+			want: progressing, wantMessage: "Pending deletion; waiting for finalizers: foregroundDeletion", kstatus: terminating},
 
-		{name: "ApiPublication/all APIs published", kind: "ApiPublication", fixture: "healthy",
-			want: healthy, wantMessage: "2 APIs published in RELEASE"},
-		{name: "ApiPublication/rate limited and retrying", kind: "ApiPublication", fixture: "reconciling",
-			want: progressing, wantMessage: "APIG.0308"},
-		{name: "ApiPublication/spec change not yet observed", kind: "ApiPublication", fixture: "stale-generation",
-			want: progressing, wantMessage: waiting},
-		{name: "ApiPublication/no status yet", kind: "ApiPublication", fixture: "no-status",
-			want: progressing, wantMessage: waiting},
-		{name: "ApiPublication/conflict with another publication", kind: "ApiPublication", fixture: "stalled",
-			want: degraded, wantMessage: "declared by another ApiPublication"},
-		{name: "ApiPublication/not ready without reconciling", kind: "ApiPublication", fixture: "not-ready",
-			want: degraded, wantMessage: "1 of 2 APIs failed"},
+		// ApiPublication.
+		{name: "ApiPublication/converged", kind: "ApiPublication", fixture: "healthy",
+			want: healthy, wantMessage: "2 APIs published in RELEASE", kstatus: current},
+		{name: "ApiPublication/calls in flight", kind: "ApiPublication", fixture: "publishing",
+			want: progressing, wantMessage: "1 APIs in flight", kstatus: inProgress},
+		{name: "ApiPublication/waiting for a DataArts schedule", kind: "ApiPublication", fixture: "waiting-for-schedule",
+			want: progressing, wantMessage: "scheduled to go offline at 2026-03-04T10:00:00Z", kstatus: inProgress},
+		{name: "ApiPublication/waiting for a DataArts review", kind: "ApiPublication", fixture: "waiting-for-review",
+			want: progressing, wantMessage: "waits for a reviewer", kstatus: inProgress},
+		// Retried failures: Ready=False alone is InProgress to kstatus (see above).
+		{name: "ApiPublication/partial failure, retried", kind: "ApiPublication", fixture: "partial-failure",
+			want: degraded, wantMessage: "1 of 2 APIs failed: APIG.3002", kstatus: inProgress},
+		{name: "ApiPublication/version not found, retried", kind: "ApiPublication", fixture: "version-not-found",
+			want: degraded, wantMessage: "APIG.3022", kstatus: inProgress},
+		{name: "ApiPublication/conflict, retried", kind: "ApiPublication", fixture: "conflict",
+			want: degraded, wantMessage: "declared by another ApiPublication", kstatus: inProgress},
+		{name: "ApiPublication/gateway not ready, retried", kind: "ApiPublication", fixture: "gateway-not-ready",
+			want: degraded, wantMessage: "ApiGateway demo-apig is not Ready", kstatus: inProgress},
+		{name: "ApiPublication/gateway unreachable, retried", kind: "ApiPublication", fixture: "unreachable",
+			want: degraded, wantMessage: "i/o timeout; retrying", kstatus: inProgress},
+		{name: "ApiPublication/rate limited, retried", kind: "ApiPublication", fixture: "rate-limited",
+			want: degraded, wantMessage: "APIG.0308", kstatus: inProgress},
+		{name: "ApiPublication/stalled on credentials", kind: "ApiPublication", fixture: "stalled-credentials",
+			want: degraded, wantMessage: "fix the credentials of the ApiGateway", kstatus: failed},
+		{name: "ApiPublication/stalled on an invalid spec", kind: "ApiPublication", fixture: "stalled-invalid-spec",
+			want: degraded, wantMessage: "spec.state Suspended needs a DataArts gateway", kstatus: failed},
+		// Suspended is Ready=False to kstatus: InProgress.
 		{name: "ApiPublication/suspended", kind: "ApiPublication", fixture: "suspended",
-			want: suspended, wantMessage: "spec.suspend"},
+			want: suspended, wantMessage: "spec.suspend", kstatus: inProgress},
 		{name: "ApiPublication/suspend not yet observed", kind: "ApiPublication", fixture: "suspend-not-yet-observed",
-			want: progressing, wantMessage: waiting},
+			want: progressing, wantMessage: waiting + " to see generation 7", kstatus: inProgress},
+		{name: "ApiPublication/observed, in sync", kind: "ApiPublication", fixture: "in-sync",
+			want: healthy, wantMessage: "nothing to do", kstatus: current},
+		// OutOfSync is Ready=False to kstatus: InProgress.
+		{name: "ApiPublication/observed, out of sync", kind: "ApiPublication", fixture: "out-of-sync",
+			want: degraded, wantMessage: "would be published", kstatus: inProgress},
+		{name: "ApiPublication/spec change not yet observed", kind: "ApiPublication", fixture: "stale-generation",
+			want: progressing, wantMessage: waiting + " to see generation 5", kstatus: inProgress},
+		{name: "ApiPublication/no status yet", kind: "ApiPublication", fixture: "no-status",
+			want: progressing, wantMessage: waiting, kstatus: current},
+		{name: "ApiPublication/no conditions yet", kind: "ApiPublication", fixture: "no-conditions",
+			want: progressing, wantMessage: waiting, kstatus: current},
+		{name: "ApiPublication/deleting", kind: "ApiPublication", fixture: "deleting",
+			want: progressing, wantMessage: "Pending deletion: Carrying out deletionPolicy Offline", kstatus: terminating},
+		{name: "ApiPublication/deleting, gateway unreachable", kind: "ApiPublication", fixture: "deleting-gateway-unreachable",
+			want: progressing, wantMessage: "Pending deletion: cannot take the APIs offline", kstatus: terminating},
+		// Combinations the operator does not write, pinning down the rule taken from Argo
+		// CD's Flux check: Ready=False is Degraded even with Reconciling=True (kstatus looks
+		// at Reconciling first), and Reconciling=True keeps Ready=True from being Healthy.
+		{name: "ApiPublication/Ready=False with Reconciling", kind: "ApiPublication", fixture: "ready-false-reconciling",
+			want: degraded, wantMessage: "APIG.0308", kstatus: inProgress},
+		{name: "ApiPublication/Ready=True with Reconciling", kind: "ApiPublication", fixture: "ready-true-reconciling",
+			want: progressing, wantMessage: "1 APIs in flight", kstatus: inProgress},
 
-		{name: "ApiExport/document current", kind: "ApiExport", fixture: "healthy",
-			want: healthy, wantMessage: "holds the OpenAPI 3.0 document"},
-		{name: "ApiExport/export task running", kind: "ApiExport", fixture: "reconciling",
-			want: progressing, wantMessage: "Export task 6d3c2b1a0f9e4d8c is running"},
+		// ApiExport.
+		{name: "ApiExport/converged", kind: "ApiExport", fixture: "healthy",
+			want: healthy, wantMessage: "holds the OpenAPI 3.0 document", kstatus: current},
+		{name: "ApiExport/export task running", kind: "ApiExport", fixture: "exporting",
+			want: progressing, wantMessage: "Export task 6d3c2b1a0f9e4d8c is running", kstatus: inProgress},
+		{name: "ApiExport/Ready=Unknown without message", kind: "ApiExport", fixture: "ready-unknown",
+			want: progressing, wantMessage: "Progressing", kstatus: inProgress},
+		// Retried failures: Ready=False alone is InProgress to kstatus (see above).
+		{name: "ApiExport/export failed, retried", kind: "ApiExport", fixture: "export-failed",
+			want: degraded, wantMessage: "export task 6d3c2b1a0f9e4d8c failed", kstatus: inProgress},
+		{name: "ApiExport/gateway unreachable, retried", kind: "ApiExport", fixture: "unreachable",
+			want: degraded, wantMessage: "i/o timeout; retrying", kstatus: inProgress},
+		{name: "ApiExport/stalled on a target owned by someone else", kind: "ApiExport", fixture: "stalled-target-conflict",
+			want: degraded, wantMessage: "not owned by this ApiExport", kstatus: failed},
+		{name: "ApiExport/stalled on Secret targets turned off", kind: "ApiExport", fixture: "stalled-secret-targets",
+			want: degraded, wantMessage: "may not write Secrets", kstatus: failed},
 		{name: "ApiExport/spec change not yet observed", kind: "ApiExport", fixture: "stale-generation",
-			want: progressing, wantMessage: waiting},
+			want: progressing, wantMessage: waiting + " to see generation 2", kstatus: inProgress},
 		{name: "ApiExport/no status yet", kind: "ApiExport", fixture: "no-status",
-			want: progressing, wantMessage: waiting},
-		{name: "ApiExport/target owned by someone else", kind: "ApiExport", fixture: "stalled",
-			want: degraded, wantMessage: "not owned by this ApiExport"},
-		{name: "ApiExport/not ready without reconciling", kind: "ApiExport", fixture: "not-ready",
-			want: degraded, wantMessage: "export task 6d3c2b1a0f9e4d8c failed"},
-		{name: "ApiExport/ready unknown without message", kind: "ApiExport", fixture: "ready-unknown",
-			want: progressing, wantMessage: "Progressing"},
+			want: progressing, wantMessage: waiting, kstatus: current},
+		{name: "ApiExport/no conditions yet", kind: "ApiExport", fixture: "no-conditions",
+			want: progressing, wantMessage: waiting, kstatus: current},
+		{name: "ApiExport/deleting", kind: "ApiExport", fixture: "deleting",
+			want: progressing, wantMessage: "Pending deletion; waiting for finalizers: publishing.apig-operator.dev/finalizer",
+			kstatus: terminating},
 	}
 
+	script := loadScript(t)
 	used := map[string]bool{}
 	for _, tc := range tests {
 		used[filepath.Join(tc.kind, tc.fixture+".yaml")] = true
 		t.Run(tc.name, func(t *testing.T) {
 			obj := loadFixture(t, tc.kind, tc.fixture)
-			got, err := runHealth(loadScript(t), obj)
+			got, err := runHealth(script, obj.Object)
 			if err != nil {
 				t.Fatalf("health script: %v", err)
 			}
@@ -133,6 +218,14 @@ func TestHealth(t *testing.T) {
 			}
 			if !strings.Contains(got.Message, tc.wantMessage) {
 				t.Errorf("message = %q, want it to contain %q", got.Message, tc.wantMessage)
+			}
+
+			res, err := status.Compute(obj)
+			if err != nil {
+				t.Fatalf("kstatus: %v", err)
+			}
+			if res.Status != tc.kstatus {
+				t.Errorf("kstatus = %s (%q), want %s", res.Status, res.Message, tc.kstatus)
 			}
 		})
 	}
@@ -404,18 +497,24 @@ func loadScript(t *testing.T) string {
 	return string(data)
 }
 
-func loadFixture(t *testing.T, kind, name string) map[string]any {
+// loadFixture decodes a fixture as the API machinery does (integers are int64), which is the
+// form Argo CD hands its scripts and kstatus reads.
+func loadFixture(t *testing.T, kind, name string) *unstructured.Unstructured {
 	t.Helper()
 	data, err := os.ReadFile(filepath.Join("testdata", kind, name+".yaml"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	var obj map[string]any
-	if err := yaml.Unmarshal(data, &obj); err != nil {
+	js, err := yaml.YAMLToJSON(data)
+	if err != nil {
 		t.Fatalf("%s/%s.yaml: %v", kind, name, err)
 	}
-	if obj["kind"] != kind {
-		t.Fatalf("%s/%s.yaml has kind %v", kind, name, obj["kind"])
+	obj := &unstructured.Unstructured{}
+	if err := obj.UnmarshalJSON(js); err != nil {
+		t.Fatalf("%s/%s.yaml: %v", kind, name, err)
+	}
+	if obj.GetKind() != kind {
+		t.Fatalf("%s/%s.yaml has kind %v", kind, name, obj.GetKind())
 	}
 	return obj
 }
