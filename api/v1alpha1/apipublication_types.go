@@ -200,6 +200,26 @@ type ApiPublicationApiStatus struct {
 	Error *ApiError `json:"error,omitempty"`
 }
 
+// ApiRelease is an API an ApiPublication published and no longer declares, and where.
+type ApiRelease struct {
+	// id of the API.
+	ID string `json:"id"`
+	// name of the API.
+	// +optional
+	Name string `json:"name,omitempty"`
+	// gateway is the ApiGateway the API was published through.
+	Gateway string `json:"gateway"`
+	// instance identifies the gateway instance (see status.instance).
+	// +optional
+	Instance string `json:"instance,omitempty"`
+	// environmentId is the environment it was published in (APIG only).
+	// +optional
+	EnvironmentID string `json:"environmentId,omitempty"`
+	// error is the gateway's answer to the last attempt to take it offline.
+	// +optional
+	Error *ApiError `json:"error,omitempty"`
+}
+
 // ApiPublicationStatus is what the operator last observed and did.
 type ApiPublicationStatus struct {
 	// observedGeneration is the generation of the spec the last verdict was
@@ -220,6 +240,32 @@ type ApiPublicationStatus struct {
 	// +optional
 	// +listType=atomic
 	APIs []ApiPublicationApiStatus `json:"apis,omitempty"`
+
+	// instance identifies the gateway instance the APIs in status.apis are on:
+	// provider, endpoint host, project and instance (and workspace for DataArts).
+	// Claims between ApiPublications are keyed by it and by environmentId, across
+	// namespaces and ApiGateway objects.
+	// +optional
+	Instance string `json:"instance,omitempty"`
+
+	// gateway is the ApiGateway the APIs in status.apis were reached through.
+	// +optional
+	Gateway string `json:"gateway,omitempty"`
+
+	// environmentId is the ID of the environment the APIs in status.apis are in
+	// (APIG only).
+	// +optional
+	EnvironmentID string `json:"environmentId,omitempty"`
+
+	// releasing lists the APIs this object published and no longer declares: removed
+	// from spec.apis, gone from the group, or left behind by a change of
+	// spec.environment or spec.gatewayRef. With deletionPolicy Offline each is taken
+	// offline where it was published, unless another ApiPublication declares it
+	// there; an entry stays until that has happened. With Retain they are released
+	// untouched.
+	// +optional
+	// +listType=atomic
+	Releasing []ApiRelease `json:"releasing,omitempty"`
 
 	// conditions: Ready says whether every API is in the declared state;
 	// Reconciling appears while changes are in flight or scheduled; Stalled when

@@ -107,7 +107,7 @@ var _ = Describe("ApiGateway", func() {
 			g.Expect(c.Status).To(Equal(metav1.ConditionFalse))
 			g.Expect(c.Reason).To(Equal(v1alpha1.ReasonSecretNotFound))
 			g.Expect(c.Message).To(ContainSubstring("Secret " + ns + "/not-yet"))
-			g.Expect(meta.IsStatusConditionTrue(gw.Status.Conditions, v1alpha1.ConditionReconciling)).To(BeTrue())
+			g.Expect(meta.IsStatusConditionTrue(gw.Status.Conditions, v1alpha1.ConditionReconciling)).To(BeFalse())
 		}).WithTimeout(20 * time.Second).Should(Succeed())
 
 		Expect(k8sClient.Create(ctx, newSecret(ns, "not-yet", map[string]string{"accessKey": simAK}))).To(Succeed())

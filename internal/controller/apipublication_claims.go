@@ -19,7 +19,10 @@ package controller
 import (
 	"context"
 	"fmt"
+	"net"
+	"net/url"
 	"slices"
+	"strings"
 
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -27,52 +30,106 @@ import (
 	"github.com/apig-operator/apig-operator/internal/gateway/driver"
 )
 
-// Claims: two ApiPublications that declare the same API in the same environment of the same
-// gateway. The older one keeps it, so nothing flaps; deleting one never takes away an API
-// another still declares published.
+// Claims: ApiPublications that declare the same API in the same environment of the same
+// gateway instance, in any namespace and through any ApiGateway object. The oldest acts for
+// every object that wants the same state and version, which only observe; a newer object that
+// wants something else is a Conflict and makes no call for the API. Taking an API offline
+// (deletion, pruning) never happens while another object still declares it.
 
-// markOwners sets Owner on each target that an older ApiPublication claims in the same
-// environment of the same gateway.
-func (r *ApiPublicationReconciler) markOwners(ctx context.Context, s *pubScope, targets []driver.Target) error {
-	return r.markClaimed(ctx, s, targets, func(other *v1alpha1.ApiPublication) bool {
-		return other.DeletionTimestamp.IsZero() && olderThan(other, s.pub)
-	})
+// location is where APIs are: a gateway instance and an environment, reached through an
+// ApiGateway of the object's namespace.
+type location struct {
+	instance string
+	gateway  string
+	envID    string
 }
 
-// sharers returns, for each API, another live ApiPublication that also declares it published
-// in the same environment, whatever its age: deleting this object must not take it away.
-func (r *ApiPublicationReconciler) sharers(ctx context.Context, s *pubScope, ids []string) (map[string]string, error) {
-	targets := make([]driver.Target, len(ids))
-	for i, id := range ids {
-		targets[i] = driver.Target{ID: id}
-	}
-	err := r.markClaimed(ctx, s, targets, func(other *v1alpha1.ApiPublication) bool {
-		return other.DeletionTimestamp.IsZero() && !other.Spec.Suspend && other.Spec.State != v1alpha1.StateOffline
-	})
-	shared := map[string]string{}
-	for _, t := range targets {
-		if t.Owner != "" {
-			shared[t.ID] = t.Owner
+// key is the claim index key of an API at the location.
+func (l location) key(id string) string { return l.instance + "|" + l.envID + "|" + id }
+
+// instanceKey identifies the gateway instance an ApiGateway reaches, whichever object or
+// namespace names it: provider, endpoint host, project, instance, and workspace for DataArts.
+func instanceKey(gw *v1alpha1.ApiGateway) string {
+	host := strings.ToLower(gw.Spec.Endpoint)
+	if u, err := url.Parse(gw.Spec.Endpoint); err == nil && u.Host != "" {
+		host = strings.ToLower(u.Hostname())
+		if port := u.Port(); port != "" && !(u.Scheme == "https" && port == "443") && !(u.Scheme == "http" && port == "80") {
+			host = net.JoinHostPort(host, port)
 		}
 	}
-	return shared, err
+	key := string(gw.Spec.Provider) + "/" + host + "/" + gw.Spec.ProjectID + "/" + gw.Spec.InstanceID
+	if gw.Spec.Provider == v1alpha1.ProviderDataArts {
+		key += "/" + gw.Spec.Workspace
+	}
+	return key
 }
 
-// markClaimed sets Owner on each target that another ApiPublication in the same environment
-// of the same gateway claims and that counts (per counts).
-func (r *ApiPublicationReconciler) markClaimed(ctx context.Context, s *pubScope, targets []driver.Target,
-	counts func(other *v1alpha1.ApiPublication) bool) error {
+// claimKeys indexes an ApiPublication by the APIs it claims where status says it is: the
+// IDs its spec names and those its status resolved.
+func claimKeys(o client.Object) []string {
+	pub := o.(*v1alpha1.ApiPublication)
+	if pub.Status.Instance == "" {
+		return nil
+	}
+	loc := location{instance: pub.Status.Instance, envID: pub.Status.EnvironmentID}
+	var keys []string
+	for _, a := range pub.Spec.APIs {
+		if a.ID != "" {
+			keys = append(keys, loc.key(a.ID))
+		}
+	}
+	for _, a := range pub.Status.APIs {
+		keys = append(keys, loc.key(a.ID))
+	}
+	slices.Sort(keys)
+	return slices.Compact(keys)
+}
+
+// claimants lists the other live ApiPublications that claim an API at the location, oldest
+// first.
+func (r *ApiPublicationReconciler) claimants(ctx context.Context, s *pubScope, loc location, id string) ([]*v1alpha1.ApiPublication, error) {
+	list := &v1alpha1.ApiPublicationList{}
+	// Read-only use of the cached objects: no deep copy of each claimant's status.
+	if err := r.List(ctx, list, client.UnsafeDisableDeepCopy, client.MatchingFields{indexPublicationClaim: loc.key(id)}); err != nil {
+		return nil, fmt.Errorf("list the ApiPublications claiming API %s: %w", id, err)
+	}
+	var out []*v1alpha1.ApiPublication
+	for i := range list.Items {
+		other := &list.Items[i]
+		if other.UID != s.pub.UID && other.DeletionTimestamp.IsZero() {
+			out = append(out, other)
+		}
+	}
+	slices.SortFunc(out, func(a, b *v1alpha1.ApiPublication) int {
+		if olderThan(a, b) {
+			return -1
+		}
+		return 1
+	})
+	return out, nil
+}
+
+// markOwners sets, on each resolved target, the older object that acts for it: Owner when it
+// wants another state or version (a conflict), Follows when it wants the same.
+func (r *ApiPublicationReconciler) markOwners(ctx context.Context, s *pubScope, loc location, targets []driver.Target) error {
 	for i, t := range targets {
-		list := &v1alpha1.ApiPublicationList{}
-		// Read-only use of the cached objects: no deep copy of each claimer's status.
-		if err := r.List(ctx, list, client.InNamespace(s.pub.Namespace), client.UnsafeDisableDeepCopy,
-			client.MatchingFields{indexPublicationClaim: s.pub.Spec.GatewayRef.Name + "/" + t.ID}); err != nil {
-			return fmt.Errorf("list the ApiPublications claiming API %s: %w", t.ID, err)
+		if t.Err != nil {
+			continue
 		}
-		for j := range list.Items {
-			other := &list.Items[j]
-			if other.UID != s.pub.UID && sameEnv(s.gw, other.Spec.Environment, s.pub.Spec.Environment) && counts(other) {
-				targets[i].Owner = other.Name
+		others, err := r.claimants(ctx, s, loc, t.ID)
+		if err != nil {
+			return err
+		}
+		for _, other := range others {
+			if !olderThan(other, s.pub) {
+				break
+			}
+			if wishOf(other, t.ID) != (wish{state: s.pub.Spec.State, pin: t.Pin}) {
+				targets[i].Owner = other.Namespace + "/" + other.Name
+				break
+			}
+			if !other.Spec.Suspend {
+				targets[i].Follows = other.Namespace + "/" + other.Name
 				break
 			}
 		}
@@ -80,40 +137,52 @@ func (r *ApiPublicationReconciler) markClaimed(ctx context.Context, s *pubScope,
 	return nil
 }
 
-// sameEnv reports whether two environment references (names or IDs) name the same environment.
-func sameEnv(gw *v1alpha1.ApiGateway, a, b string) bool {
-	norm := func(x string) string {
-		for _, e := range gw.Status.Environments {
-			if e.Name == x {
-				return e.ID
+// sharers returns, for each API, another live ApiPublication that declares it Published (or
+// Suspended) at the location, whatever its age: taking it offline would take it from them.
+func (r *ApiPublicationReconciler) sharers(ctx context.Context, s *pubScope, loc location, ids []string) (map[string]string, error) {
+	shared := map[string]string{}
+	for _, id := range ids {
+		others, err := r.claimants(ctx, s, loc, id)
+		if err != nil {
+			return nil, err
+		}
+		for _, other := range others {
+			if other.Spec.State != v1alpha1.StateOffline {
+				shared[id] = other.Namespace + "/" + other.Name
+				break
 			}
 		}
-		return x
 	}
-	return norm(a) == norm(b)
+	return shared, nil
 }
 
-// olderThan orders ApiPublications by creation, then by name, so that exactly one wins.
+// wish is what an object wants of one API.
+type wish struct {
+	state v1alpha1.PublicationState
+	pin   string
+}
+
+func wishOf(pub *v1alpha1.ApiPublication, id string) wish {
+	w := wish{state: pub.Spec.State}
+	name := ""
+	for _, a := range pub.Status.APIs {
+		if a.ID == id {
+			name = a.Name
+		}
+	}
+	for _, a := range pub.Spec.APIs {
+		if a.ID == id || (a.ID == "" && name != "" && a.Name == name) {
+			w.pin = a.VersionID
+		}
+	}
+	return w
+}
+
+// olderThan orders ApiPublications by creation, then by namespace and name, so that exactly
+// one wins.
 func olderThan(a, b *v1alpha1.ApiPublication) bool {
 	if !a.CreationTimestamp.Equal(&b.CreationTimestamp) {
 		return a.CreationTimestamp.Before(&b.CreationTimestamp)
 	}
-	return a.Name < b.Name
-}
-
-// claimKeys indexes an ApiPublication by the APIs it claims: IDs in its spec and in its status.
-func claimKeys(o client.Object) []string {
-	pub := o.(*v1alpha1.ApiPublication)
-	gw := pub.Spec.GatewayRef.Name
-	var keys []string
-	for _, a := range pub.Spec.APIs {
-		if a.ID != "" {
-			keys = append(keys, gw+"/"+a.ID)
-		}
-	}
-	for _, a := range pub.Status.APIs {
-		keys = append(keys, gw+"/"+a.ID)
-	}
-	slices.Sort(keys)
-	return slices.Compact(keys)
+	return a.Namespace+"/"+a.Name < b.Namespace+"/"+b.Name
 }

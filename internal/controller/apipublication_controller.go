@@ -67,6 +67,13 @@ type pubScope struct {
 	// inFlight counts the APIs whose calls were handed off and have not landed; their
 	// answer brings the object back.
 	inFlight int
+	// location is where the targets of this pass are.
+	location location
+	// releasing is the new status.releasing, set when releasing was set.
+	releasing    []v1alpha1.ApiRelease
+	releasingSet bool
+	// follows names, per API, the older object that acts for this one.
+	follows map[string]string
 }
 
 // +kubebuilder:rbac:groups=publishing.apig-operator.dev,resources=apipublications,verbs=get;list;watch;update;patch
@@ -119,7 +126,19 @@ func (r *ApiPublicationReconciler) reconcileNormal(ctx context.Context, s *pubSc
 	if err != nil {
 		return err
 	}
-	if err := r.markOwners(ctx, s, resolved.Targets); err != nil {
+	s.location = location{instance: instanceKey(s.gw), gateway: s.gw.Name, envID: resolved.EnvID}
+	if err := r.markOwners(ctx, s, s.location, resolved.Targets); err != nil {
+		return err
+	}
+	s.follows = map[string]string{}
+	for _, t := range resolved.Targets {
+		if t.Follows != "" {
+			s.follows[t.ID] = t.Follows
+		}
+	}
+	releases := moveReleases(s.pub, s.location, resolved.Targets)
+	s.releasing, s.releasingSet = releases, true
+	if s.releasing, err = r.release(ctx, s, releases); err != nil {
 		return err
 	}
 	obs, err := d.Observe(ctx, resolved)

@@ -236,9 +236,11 @@ var _ = Describe("ApiPublication", func() {
 			APIs: []v1alpha1.PublishedApi{{Name: "get_user"}}, State: v1alpha1.StateOffline})
 		Expect(k8sClient.Create(ctx, newer)).To(Succeed())
 		ready(newer, metav1.ConditionFalse, v1alpha1.ReasonConflict, 20*time.Second)
-		Expect(findReady(newer).Message).To(ContainSubstring("ApiPublication a-older"))
-		Expect(conditionTrue(newer, v1alpha1.ConditionStalled)).To(BeTrue())
-		Expect(kstatusOf(newer)).To(Equal(status.FailedStatus))
+		Expect(findReady(newer).Message).To(ContainSubstring("ApiPublication " + g.ns + "/a-older"))
+		// A conflict is a failed attempt, retried: Degraded in Argo CD, not Stalled.
+		Expect(conditionTrue(newer, v1alpha1.ConditionStalled)).To(BeFalse())
+		Expect(conditionTrue(newer, v1alpha1.ConditionReconciling)).To(BeFalse())
+		Expect(kstatusOf(newer)).To(Equal(status.InProgressStatus))
 		Consistently(func() string { return g.liveVersion("get_user", "RELEASE") }).
 			WithTimeout(3 * time.Second).ShouldNot(BeEmpty())
 	})
@@ -378,7 +380,7 @@ var _ = Describe("ApiPublication", func() {
 
 		By("suspending: STOP is scheduled at least 48 hours ahead")
 		setState(pub, v1alpha1.StateSuspended)
-		ready(pub, metav1.ConditionFalse, v1alpha1.ReasonWaitingForSchedule, 20*time.Second)
+		ready(pub, metav1.ConditionUnknown, v1alpha1.ReasonWaitingForSchedule, 20*time.Second)
 		Expect(dataStatus()).To(Equal("API_STATUS_WAITING_STOP"))
 		at := pub.Status.APIs[0].ScheduledAt
 		Expect(at).NotTo(BeNil())
@@ -398,7 +400,7 @@ var _ = Describe("ApiPublication", func() {
 
 		By("taking offline: UNPUBLISH waits until its time")
 		setState(pub, v1alpha1.StateOffline)
-		ready(pub, metav1.ConditionFalse, v1alpha1.ReasonWaitingForSchedule, 20*time.Second)
+		ready(pub, metav1.ConditionUnknown, v1alpha1.ReasonWaitingForSchedule, 20*time.Second)
 		Expect(dataStatus()).To(Equal("API_STATUS_WAITING_OFFLINE"))
 		g.sim.AdvanceClock(50 * time.Hour)
 		requestReconcile(pub, "after-unpublish")

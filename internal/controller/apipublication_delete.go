@@ -73,6 +73,15 @@ func (r *ApiPublicationReconciler) takeOffline(ctx context.Context, s *pubScope)
 		}
 		return deletionBlocked(err)
 	}
+	// What left the spec earlier and is still pending goes first, wherever it is.
+	left, err := r.release(ctx, s, pub.Status.Releasing)
+	switch {
+	case err != nil:
+		return deletionBlocked(err)
+	case len(left) > 0:
+		return deletionBlocked(fmt.Errorf("%d APIs that left the spec earlier could not be taken offline: %s",
+			len(left), left[0].Error.Message))
+	}
 	d := s.conn.Driver
 	resolved, err := d.Resolve(ctx, declarationOf(pub, s.gw))
 	var invalid *driver.InvalidDeclaration
@@ -84,6 +93,7 @@ func (r *ApiPublicationReconciler) takeOffline(ctx context.Context, s *pubScope)
 	case err != nil:
 		return deletionBlocked(err)
 	}
+	loc := location{instance: instanceKey(s.gw), gateway: s.gw.Name, envID: resolved.EnvID}
 	for _, id := range known {
 		if !slices.ContainsFunc(resolved.Targets, func(t driver.Target) bool { return t.ID == id }) {
 			resolved.Targets = append(resolved.Targets, driver.Target{ID: id})
@@ -94,7 +104,7 @@ func (r *ApiPublicationReconciler) takeOffline(ctx context.Context, s *pubScope)
 		return deletionBlocked(err)
 	}
 	plan := d.PlanRelease(resolved, obs, known, r.Now.now())
-	shared, err := r.sharers(ctx, s, plan.IDs(driver.ActOffline))
+	shared, err := r.sharers(ctx, s, loc, plan.IDs(driver.ActOffline))
 	if err != nil {
 		return err
 	}

@@ -62,7 +62,8 @@ func publicationStatus(pub *v1alpha1.ApiPublication, provider driver.Provider, t
 			e.Error = apiError(plan.Errs[t.ID])
 		case t.Owner != "":
 			e.Error = &v1alpha1.ApiError{Code: v1alpha1.ReasonConflict,
-				Message: fmt.Sprintf("ApiPublication %s, which is older, already declares this API in this environment", t.Owner)}
+				Message: fmt.Sprintf("ApiPublication %s, which is older, declares this API in this environment of the same "+
+					"gateway instance in another state or version; it keeps it, and no call is made for it here", t.Owner)}
 		}
 		out = append(out, e)
 	}
@@ -173,7 +174,17 @@ func summarizePublication(s *pubScope, err error) {
 	}
 	if s.apis != nil {
 		pub.Status.APIs = s.apis
-		pub.Status.Summary = summary(pub.Spec.State, s.apis)
+	}
+	if s.location.instance != "" {
+		// Written as soon as the pass knows it, so that other objects see the claim before
+		// any call of this one lands.
+		pub.Status.Instance, pub.Status.Gateway, pub.Status.EnvironmentID = s.location.instance, s.location.gateway, s.location.envID
+	}
+	if s.releasingSet {
+		pub.Status.Releasing = s.releasing
+	}
+	if pub.Status.APIs != nil || s.apis != nil {
+		pub.Status.Summary = summary(pub.Spec.State, pub.Status.APIs)
 	}
 	v := publicationVerdict(s, err)
 	pub.Status.ObservedGeneration = pub.Generation
@@ -234,12 +245,26 @@ func publicationVerdict(s *pubScope, err error) verdict {
 				w += " at " + a.ScheduledAt.UTC().Format(time.RFC3339)
 			}
 			waits = append(waits, w)
+		case s.follows[a.ID] != "" && a.State != string(pub.Spec.State):
+			waits = append(waits, fmt.Sprintf("%s is %s; ApiPublication %s, which declares it too, acts for both",
+				label, a.State, s.follows[a.ID]))
+		}
+	}
+	for _, rel := range pub.Status.Releasing {
+		if rel.Error != nil {
+			label := rel.Name
+			if label == "" {
+				label = rel.ID
+			}
+			failures = append(failures, fmt.Sprintf("%s left the spec but could not be taken offline: %s", label,
+				strings.TrimSpace(rel.Error.Code+" "+rel.Error.Message)))
+			codes = append(codes, rel.Error.Code)
 		}
 	}
 	total := len(pub.Status.APIs)
 	switch {
 	case len(conflicts) > 0:
-		return verdict{ready: metav1.ConditionFalse, reason: v1alpha1.ReasonConflict, stalled: true,
+		return verdict{ready: metav1.ConditionFalse, reason: v1alpha1.ReasonConflict,
 			message: fmt.Sprintf("%d of %d APIs are declared by another ApiPublication: %s", len(conflicts), total,
 				strings.Join(first(conflicts, 5), "; "))}
 	case len(failures) > 0:
@@ -247,14 +272,14 @@ func publicationVerdict(s *pubScope, err error) verdict {
 		if allSame(codes, gateway.CodeVersionNotFound) {
 			reason = v1alpha1.ReasonVersionNotFound
 		}
-		return verdict{ready: metav1.ConditionFalse, reason: reason, reconciling: true,
+		return verdict{ready: metav1.ConditionFalse, reason: reason,
 			message: fmt.Sprintf("%d of %d APIs failed: %s", len(failures), total, strings.Join(first(failures, 5), "; "))}
 	case len(waits) > 0:
 		reason := v1alpha1.ReasonWaitingForSchedule
 		if reviews {
 			reason = v1alpha1.ReasonWaitingForReview
 		}
-		return verdict{ready: metav1.ConditionFalse, reason: reason, reconciling: true, message: strings.Join(first(waits, 5), "; ")}
+		return verdict{ready: metav1.ConditionUnknown, reason: reason, reconciling: true, message: strings.Join(first(waits, 5), "; ")}
 	}
 	where := pub.Spec.Environment
 	if where == "" {

@@ -265,10 +265,11 @@ func (c *Connector) ForRef(ctx context.Context, r client.Reader, namespace, name
 		}
 		return nil, nil, err
 	}
-	// Only a gateway known to be unusable blocks: a probe that failed transiently (Ready
-	// Unknown) or was throttled must not stop every object using the gateway.
+	// Only a gateway known to be unusable blocks: a probe that failed transiently or was
+	// throttled must not stop every object using the gateway.
 	if cond := meta.FindStatusCondition(gw.Status.Conditions, v1alpha1.ConditionReady); cond == nil ||
-		(cond.Status == metav1.ConditionFalse && cond.Reason != v1alpha1.ReasonRateLimited) {
+		(cond.Status == metav1.ConditionFalse && cond.Reason != v1alpha1.ReasonRateLimited &&
+			cond.Reason != v1alpha1.ReasonGatewayUnreachable) {
 		msg := fmt.Sprintf("ApiGateway %s is not Ready", gw.Name)
 		if cond := meta.FindStatusCondition(gw.Status.Conditions, v1alpha1.ConditionReady); cond != nil && cond.Message != "" {
 			msg += ": " + cond.Message

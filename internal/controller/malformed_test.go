@@ -42,7 +42,7 @@ const (
 	errorPage  = "<html><head><title>502 Bad Gateway</title></head><body><h1>502 Bad Gateway</h1><hr>nginx</body></html>"
 )
 
-// An answer that cannot be read while observing is retried as a gateway failure (Ready Unknown,
+// An answer that cannot be read while observing is retried as a gateway failure (Ready False,
 // GatewayUnreachable, as for any 5xx); one that leaves an API unaccounted for in a publish answer
 // is that API's failure (Ready False, PartialFailure). Either way no write is made on what could
 // not be read, the message says what was wrong, and the object converges once the gateway
@@ -71,27 +71,27 @@ var _ = Describe("ApiPublication against malformed gateway answers", func() {
 		},
 		Entry("truncated JSON", malformedCase{
 			fault: gatewaysim.Fault{Operation: opListAPIs, Body: `{"total":1,"size":1,"apis":[{"id":"5f91`},
-			ready: metav1.ConditionUnknown, reason: v1alpha1.ReasonGatewayUnreachable,
+			ready: metav1.ConditionFalse, reason: v1alpha1.ReasonGatewayUnreachable,
 			message: "observe environment: malformed response body: the JSON ends early, as if cut off (HTTP 200"}),
 		Entry("wrong JSON types", malformedCase{
 			fault: gatewaysim.Fault{Operation: opListAPIs, Body: `{"total":"many","size":0,"apis":{}}`},
-			ready: metav1.ConditionUnknown, reason: v1alpha1.ReasonGatewayUnreachable,
+			ready: metav1.ConditionFalse, reason: v1alpha1.ReasonGatewayUnreachable,
 			message: "malformed response body: field total is not a number (HTTP 200"}),
 		Entry("a listing without its list", malformedCase{
 			fault: gatewaysim.Fault{Operation: opListAPIs, Body: `{"total":0,"size":0}`},
-			ready: metav1.ConditionUnknown, reason: v1alpha1.ReasonGatewayUnreachable,
+			ready: metav1.ConditionFalse, reason: v1alpha1.ReasonGatewayUnreachable,
 			message: `malformed response body: no "apis" list (HTTP 200)`}),
 		Entry("an empty body with 200", malformedCase{
 			fault: gatewaysim.Fault{Operation: opListAPIs, Body: " "},
-			ready: metav1.ConditionUnknown, reason: v1alpha1.ReasonGatewayUnreachable,
+			ready: metav1.ConditionFalse, reason: v1alpha1.ReasonGatewayUnreachable,
 			message: "malformed response body: the body is empty (HTTP 200"}),
 		Entry("an HTML page with 200", malformedCase{
 			fault: gatewaysim.Fault{Operation: opListAPIs, Body: errorPage, ContentType: "text/html"},
-			ready: metav1.ConditionUnknown, reason: v1alpha1.ReasonGatewayUnreachable,
+			ready: metav1.ConditionFalse, reason: v1alpha1.ReasonGatewayUnreachable,
 			message: "malformed response body: not JSON (text/html): 502 Bad Gateway 502 Bad Gateway nginx (HTTP 200"}),
 		Entry("an HTML page with 502", malformedCase{
 			fault: gatewaysim.Fault{Operation: opListAPIs, Status: 502, Body: errorPage, ContentType: "text/html"},
-			ready: metav1.ConditionUnknown, reason: v1alpha1.ReasonGatewayUnreachable,
+			ready: metav1.ConditionFalse, reason: v1alpha1.ReasonGatewayUnreachable,
 			message: "unreadable error response (text/html): 502 Bad Gateway 502 Bad Gateway nginx (HTTP 502"}),
 		Entry("a publish answer without publish_id", malformedCase{
 			fault: gatewaysim.Fault{Operation: opBatch,

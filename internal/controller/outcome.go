@@ -82,31 +82,23 @@ type outcome struct {
 	err   error
 }
 
-// outcomeOf is the one mapping from a pass's error to conditions and retry, for every kind.
+// outcomeOf is the one mapping from a pass's error to conditions and retry, for every kind. A
+// failed attempt is Ready=False whether or not it is retried (Argo CD shows it Degraded, a
+// sync wave waiting on it fails); Stalled=True only where nothing but a change helps.
+// Reconciling is left to passes whose work is under way: calls in flight, an action waiting
+// for its time.
 func outcomeOf(err error) outcome {
 	if err == nil {
 		return outcome{verdict: verdict{ready: metav1.ConditionTrue, reason: v1alpha1.ReasonSucceeded}}
 	}
 	var pe *passError
 	msg := err.Error()
-	unknown := false
 	if !errors.As(err, &pe) {
 		pe = classified(err)
 		msg = pe.err.Error()
-		// A gateway that did not answer says nothing about the object's state.
-		unknown = pe.class == gateway.Transient
 	}
-	o := outcome{class: pe.class, delay: pe.after, err: err,
-		verdict: verdict{ready: metav1.ConditionFalse, reason: pe.reason, message: msg}}
-	if unknown {
-		o.ready = metav1.ConditionUnknown
-	}
-	if pe.class == gateway.Terminal {
-		o.stalled = true
-	} else {
-		o.reconciling = true
-	}
-	return o
+	return outcome{class: pe.class, delay: pe.after, err: err,
+		verdict: verdict{ready: metav1.ConditionFalse, reason: pe.reason, message: msg, stalled: pe.class == gateway.Terminal}}
 }
 
 // classified gives an error that is not a passError its reason, from gateway.Classify.

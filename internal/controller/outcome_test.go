@@ -37,7 +37,9 @@ import (
 )
 
 // TestOutcomeOf: every kind of pass failure maps to one reason, one set of conditions, one
-// retry, and the kstatus that kubectl, Flux and Argo CD compute from them.
+// retry, and the kstatus that kubectl and Flux compute from them. A failed attempt is
+// Ready=False without Reconciling: kstatus calls it InProgress (it will be retried), Argo CD's
+// health check Degraded; only a stall is Failed.
 func TestOutcomeOf(t *testing.T) {
 	const requeue = time.Minute
 	refused := &gateway.Error{Op: "list environments", HTTPStatus: 401, Code: "APIG.1002", Message: "Incorrect token"}
@@ -68,12 +70,12 @@ func TestOutcomeOf(t *testing.T) {
 			v1alpha1.ReasonGroupNotFound, metav1.ConditionFalse, false, ctrl.Result{RequeueAfter: gateway.NotFoundDelay}, false, status.InProgressStatus},
 		{"a bad request stalls", &gateway.Error{HTTPStatus: 400, Code: "APIG.2012"},
 			v1alpha1.ReasonGatewayError, metav1.ConditionFalse, true, ctrl.Result{}, false, status.FailedStatus},
-		{"a 5xx is transient: Ready Unknown, backoff", &gateway.Error{HTTPStatus: 503},
-			v1alpha1.ReasonGatewayUnreachable, metav1.ConditionUnknown, false, ctrl.Result{}, true, status.InProgressStatus},
+		{"a 5xx is transient: Ready False, backoff", &gateway.Error{HTTPStatus: 503},
+			v1alpha1.ReasonGatewayUnreachable, metav1.ConditionFalse, false, ctrl.Result{}, true, status.InProgressStatus},
 		{"a dropped connection is transient", gateway.Transport("list APIs", &net.OpError{Op: "read", Err: errors.New("reset")}),
-			v1alpha1.ReasonGatewayUnreachable, metav1.ConditionUnknown, false, ctrl.Result{}, true, status.InProgressStatus},
+			v1alpha1.ReasonGatewayUnreachable, metav1.ConditionFalse, false, ctrl.Result{}, true, status.InProgressStatus},
 		{"an error from outside the gateway is transient", context.DeadlineExceeded,
-			v1alpha1.ReasonGatewayUnreachable, metav1.ConditionUnknown, false, ctrl.Result{}, true, status.InProgressStatus},
+			v1alpha1.ReasonGatewayUnreachable, metav1.ConditionFalse, false, ctrl.Result{}, true, status.InProgressStatus},
 		{"a declaration the provider cannot act on stalls", &driver.InvalidDeclaration{Message: "spec.group is only possible on APIG"},
 			v1alpha1.ReasonInvalidSpec, metav1.ConditionFalse, true, ctrl.Result{}, false, status.FailedStatus},
 		{"stalling keeps its reason through wrapping", fmt.Errorf("pass: %w", stalling(v1alpha1.ReasonExportTooLarge, errors.New("too large"))),
@@ -90,7 +92,7 @@ func TestOutcomeOf(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.reason, func(t *testing.T) {
 			o := outcomeOf(tc.err)
-			if o.reason != tc.want || o.ready != tc.ready || o.stalled != tc.stalled || o.reconciling == tc.stalled && tc.err != nil {
+			if o.reason != tc.want || o.ready != tc.ready || o.stalled != tc.stalled || o.reconciling {
 				t.Errorf("outcome = %s %s stalled=%t reconciling=%t; want %s %s stalled=%t", o.ready, o.reason, o.stalled,
 					o.reconciling, tc.ready, tc.want, tc.stalled)
 			}

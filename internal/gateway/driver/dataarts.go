@@ -83,13 +83,10 @@ func (d *dataArtsDriver) Plan(decl Declaration, r Resolved, o Observation, now t
 	return PlanDataArts(decl.State, r.Targets, o.Status, OfflineTime(decl.OfflineAt, now))
 }
 
-func (d *dataArtsDriver) PlanRelease(_ Resolved, _ Observation, known []string, now time.Time) Plan {
-	plan := Plan{}
-	at := OfflineTime(nil, now)
-	for _, id := range known {
-		plan.Steps = append(plan.Steps, Step{API: id, Action: ActOffline, At: at})
-	}
-	return plan
+// PlanRelease unpublishes what status recorded (known) and every target the cluster shows
+// published or stopped: a publish whose status write was lost is not recorded.
+func (d *dataArtsDriver) PlanRelease(r Resolved, o Observation, known []string, now time.Time) Plan {
+	return PlanDataArtsRelease(r.Targets, o.Status, known, OfflineTime(nil, now))
 }
 
 // Act makes each step's call, then reads the API's publication again for its new status.

@@ -80,8 +80,12 @@ type Target struct {
 	Pin string
 	// Err is why the API could not be resolved or acted on; it is reported, not acted on.
 	Err *gateway.Error
-	// Owner is set by the caller when another object owns this API: it is left alone.
+	// Owner is set by the caller when an older object wants something else of this API: it
+	// is left alone, and reported as a conflict.
 	Owner string
+	// Follows is set by the caller when an older object wants the same of this API and acts
+	// for both: it is observed, not acted on.
+	Follows string
 }
 
 // Label is the API's name, or its ID when the name is not known.
@@ -93,7 +97,7 @@ func (t Target) Label() string {
 }
 
 // Actionable reports whether plans may act on the target.
-func (t Target) Actionable() bool { return t.Err == nil && t.Owner == "" }
+func (t Target) Actionable() bool { return t.Err == nil && t.Owner == "" && t.Follows == "" }
 
 // Resolved is a declaration resolved on the gateway.
 type Resolved struct {
