@@ -19,8 +19,8 @@ GO_TEST_FLAGS ?= -count=1 -v
 # Every package that needs no API server runs with the race detector. Those that start one
 # (envtest, the e2e control plane, the benchmark) run without it: they are bound by the API
 # server and the processes they start, and would take several times longer.
-APISERVER_PACKAGES = ./internal/controller/... ./test/e2e/... ./test/bench/...
-UNIT_PACKAGES = $(shell go list ./... | grep -v -e /internal/controller -e /test/e2e -e /test/bench)
+APISERVER_PACKAGES = ./internal/controller/... ./test/e2e/... ./test/bench/... ./test/rbac/...
+UNIT_PACKAGES = $(shell go list ./... | grep -v -e /internal/controller -e /test/e2e -e /test/bench -e /test/rbac)
 
 SHELL = /usr/bin/env bash -o pipefail
 .SHELLFLAGS = -ec

@@ -22,6 +22,7 @@ import (
 	"flag"
 	"os"
 	"strconv"
+	"strings"
 	"time"
 
 	"k8s.io/apimachinery/pkg/runtime"
@@ -66,6 +67,8 @@ func main() {
 		gatewayTimeout time.Duration
 		concurrency    int
 		secretTargets  bool
+		allowed        string
+		allowHTTP      bool
 	)
 	flag.StringVar(&metricsAddr, "metrics-bind-address", "0",
 		"Address the metrics endpoint binds to, for example :8443 (secure) or :8080; 0 disables it.")
@@ -98,6 +101,12 @@ func main() {
 		"Let ApiExports write their document to a Secret (spec.target.secret). Off by default: the manager "+
 			"then only reads Secrets. Turning it on also needs the RBAC in the kustomize component "+
 			"config/components/secret-targets, which lets the manager create, update, patch and delete Secrets.")
+	flag.StringVar(&allowed, "allowed-endpoints", strings.Join(controller.DefaultAllowedEndpoints, ","),
+		"Comma-separated host patterns of the gateway endpoints the manager may call with an ApiGateway's credentials: "+
+			"host, *.domain (any host below domain) or *. An ApiGateway whose endpoint is elsewhere is Stalled with "+
+			"reason EndpointNotAllowed and nothing is sent. Add your Huawei Cloud Stack domain here.")
+	flag.BoolVar(&allowHTTP, "insecure-allow-http", false,
+		"Allow http:// gateway endpoints, which send credentials in clear (a simulator or a test gateway only).")
 	opts := zap.Options{Development: false}
 	opts.BindFlags(flag.CommandLine)
 	flag.Parse()
@@ -145,10 +154,12 @@ func main() {
 	connector := &controller.Connector{
 		Reader: mgr.GetAPIReader(), Registry: driver.NewRegistry(), Metrics: gatewayMetrics,
 		BatchWindow: batchWindow, BatchSpacing: batchSpacing, BatchMaxSize: batchMaxSize, Timeout: gatewayTimeout,
-		Instance: instanceName(),
+		Instance:  instanceName(),
+		Endpoints: controller.EndpointPolicy{Allowed: splitList(allowed), InsecureAllowHTTP: allowHTTP},
 	}
 	if err := (&controller.ApiGatewayReconciler{
 		Client: mgr.GetClient(), Connections: connector, Recorder: mgr.GetEventRecorder("apig-operator"),
+		Metrics: gatewayMetrics,
 	}).SetupWithManager(mgr); err != nil {
 		log.Error(err, "Unable to set up the controller", "controller", "ApiGateway")
 		os.Exit(1)
@@ -192,4 +203,15 @@ func instanceName() string {
 		host = "manager"
 	}
 	return host + "-" + strconv.Itoa(os.Getpid())
+}
+
+// splitList splits a comma-separated flag value, dropping empty items.
+func splitList(v string) []string {
+	var out []string
+	for _, item := range strings.Split(v, ",") {
+		if item = strings.TrimSpace(item); item != "" {
+			out = append(out, item)
+		}
+	}
+	return out
 }

@@ -69,7 +69,8 @@ kubectl wait --for=condition=Established --timeout=60s crd \
   apigateways.publishing.apig-operator.dev apipublications.publishing.apig-operator.dev apiexports.publishing.apig-operator.dev >/dev/null
 
 step "Starting the manager (log: $DEMO_DIR/manager.log)"
-bin/manager --kubeconfig "$KUBECONFIG" --metrics-bind-address=0 --health-probe-bind-address=0 >"$DEMO_DIR/manager.log" 2>&1 &
+bin/manager --kubeconfig "$KUBECONFIG" --metrics-bind-address=0 --health-probe-bind-address=0 \
+  --allowed-endpoints=127.0.0.1 --insecure-allow-http >"$DEMO_DIR/manager.log" 2>&1 &
 pids+=($!)
 
 step "Applying config/samples"

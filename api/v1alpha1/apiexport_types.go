@@ -115,18 +115,22 @@ type ExportTarget struct {
 // ExportTargetObject names a ConfigMap or Secret and the key the document is
 // stored under.
 type ExportTargetObject struct {
-	// name of the ConfigMap or Secret.
+	// name of the ConfigMap or Secret: a DNS subdomain name (lower-case letters,
+	// digits, '-' and '.').
 	// +required
 	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=253
-	// +kubebuilder:validation:Pattern=`^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$`
+	// +kubebuilder:validation:XValidation:rule="!format.dns1123Subdomain().validate(self).hasValue()",message="name must be a DNS subdomain name: lower-case letters, digits, '-' and '.', starting and ending with a letter or digit"
 	Name string `json:"name"`
 
-	// key the document is stored under. Default: openapi.json or openapi.yaml,
-	// after format.
+	// key the document is stored under: letters, digits, '-', '_' and '.', not
+	// "." or "..", and not ending in .gz, which marks a compressed document.
+	// Default: openapi.json or openapi.yaml, after format.
 	// +optional
 	// +kubebuilder:validation:MaxLength=250
 	// +kubebuilder:validation:Pattern=`^[-._a-zA-Z0-9]+$`
+	// +kubebuilder:validation:XValidation:rule="self != '.' && self != '..'",message="key must not be . or .."
+	// +kubebuilder:validation:XValidation:rule="!self.endsWith('.gz')",message="key must not end in .gz: a document over 900 KiB is stored compressed under <key>.gz"
 	Key string `json:"key,omitempty"`
 }
 

@@ -33,6 +33,10 @@ const (
 
 // Keys read from the credentials Secret.
 const (
+	// SecretTypeCredentials is the Secret type of the project's own for gateway
+	// credentials; Opaque Secrets are read as credentials too, no other type is.
+	SecretTypeCredentials = "publishing.apig-operator.dev/credentials"
+
 	SecretKeyAccessKey     = "accessKey"
 	SecretKeySecretKey     = "secretKey"
 	SecretKeySecurityToken = "securityToken"
@@ -98,12 +102,13 @@ type ApiGatewaySpec struct {
 	// observeInterval is how stale a read of the gateway may be: what each
 	// environment serves is re-read at most this often, which bounds how long
 	// drift made behind the operator's back goes unnoticed. A Go duration, at
-	// least 5s. Default: 1m.
+	// least 5s and at most 24h. Default: 1m.
 	// +optional
 	// +kubebuilder:default="1m"
 	// +kubebuilder:validation:Type=string
 	// +kubebuilder:validation:Pattern=`^([0-9]+(\.[0-9]+)?(ms|s|m|h))+$`
 	// +kubebuilder:validation:XValidation:rule="duration(self) >= duration('5s')",message="spec.observeInterval must be at least 5s"
+	// +kubebuilder:validation:XValidation:rule="duration(self) <= duration('24h')",message="spec.observeInterval must be at most 24h"
 	ObserveInterval *metav1.Duration `json:"observeInterval,omitempty"`
 }
 
@@ -132,10 +137,12 @@ type CABundleReference struct {
 	// +kubebuilder:validation:Enum=Secret;ConfigMap
 	Kind string `json:"kind,omitempty"`
 
-	// name of the Secret or ConfigMap.
+	// name of the Secret or ConfigMap: a DNS subdomain name (lower-case letters,
+	// digits, '-' and '.').
 	// +required
 	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=253
+	// +kubebuilder:validation:XValidation:rule="!format.dns1123Subdomain().validate(self).hasValue()",message="name must be a DNS subdomain name: lower-case letters, digits, '-' and '.', starting and ending with a letter or digit"
 	Name string `json:"name"`
 
 	// key holding the PEM bundle. Default: ca.crt.

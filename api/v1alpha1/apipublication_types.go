@@ -87,6 +87,7 @@ type PublishedApi struct {
 // ApiPublicationSpec states which APIs are published in which environment, and
 // how.
 // +kubebuilder:validation:XValidation:rule="has(self.apis) != has(self.group)",message="set exactly one of spec.apis or spec.group"
+// +kubebuilder:validation:XValidation:rule="!(has(self.group) && has(self.state) && self.state == 'Suspended')",message="spec.state Suspended is DataArts only and spec.group is APIG only: list the APIs in spec.apis, or use state Published or Offline",fieldPath=".state"
 type ApiPublicationSpec struct {
 	// gatewayRef names the ApiGateway, in the same namespace, that the APIs live
 	// on.
@@ -102,13 +103,18 @@ type ApiPublicationSpec struct {
 	// +kubebuilder:validation:Pattern=`^([A-Za-z][A-Za-z0-9_]{2,63}|[0-9a-f]{32})$`
 	Environment string `json:"environment,omitempty"`
 
+	// The rules against duplicates build a map, which fails on a key seen twice: linear
+	// time, where a pairwise comparison of 1000 entries exceeds the cost limit of a rule.
+
 	// apis lists the APIs to keep in the declared state, by id or name, each
-	// optionally pinned to a version: 1 to 1000 entries. Set exactly one of apis
-	// and group.
+	// optionally pinned to a version: 1 to 1000 entries, each API at most once.
+	// Set exactly one of apis and group.
 	// +optional
 	// +listType=atomic
 	// +kubebuilder:validation:MinItems=1
 	// +kubebuilder:validation:MaxItems=1000
+	// +kubebuilder:validation:XValidation:rule="self.filter(a, has(a.id)).transformMapEntry(i, a, {a.id: i}).size() >= 0",message="spec.apis lists the same API id twice"
+	// +kubebuilder:validation:XValidation:rule="self.filter(a, has(a.name)).transformMapEntry(i, a, {a.name: i}).size() >= 0",message="spec.apis lists the same API name twice"
 	APIs []PublishedApi `json:"apis,omitempty"`
 
 	// group selects every API of an API group, by id or name, as the gateway lists

@@ -28,10 +28,12 @@ const (
 
 // LocalObjectReference names an object in the same namespace.
 type LocalObjectReference struct {
-	// name of the referenced object, in the namespace of the referring object.
+	// name of the referenced object, in the namespace of the referring object: a
+	// DNS subdomain name (lower-case letters, digits, '-' and '.').
 	// +required
 	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=253
+	// +kubebuilder:validation:XValidation:rule="!format.dns1123Subdomain().validate(self).hasValue()",message="name must be a DNS subdomain name: lower-case letters, digits, '-' and '.', starting and ending with a letter or digit"
 	Name string `json:"name"`
 }
 

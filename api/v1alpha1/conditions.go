@@ -42,6 +42,14 @@ const (
 	// Suspended on an APIG gateway); the message names the field.
 	ReasonInvalidSpec = "InvalidSpec"
 
+	// ReasonSecretTypeNotAllowed: the credentials Secret is of a type that is not
+	// read as credentials (only Opaque and publishing.apig-operator.dev/credentials
+	// are), for example a service-account token; nothing is sent.
+	ReasonSecretTypeNotAllowed = "SecretTypeNotAllowed"
+	// ReasonEndpointNotAllowed: spec.endpoint is outside the manager's
+	// --allowed-endpoints, or uses http without --insecure-allow-http; nothing is
+	// sent.
+	ReasonEndpointNotAllowed = "EndpointNotAllowed"
 	// ReasonSecretNotFound: the credentials Secret does not exist.
 	ReasonSecretNotFound = "SecretNotFound"
 	// ReasonCABundleNotFound: the CA bundle Secret or ConfigMap, or its key, does not

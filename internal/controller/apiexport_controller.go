@@ -96,20 +96,24 @@ func (r *ApiExportReconciler) Reconcile(ctx context.Context, req ctrl.Request) (
 	}
 	s := &expScope{exp: exp, before: exp.DeepCopy()}
 	defer func() { res, err = r.finish(ctx, s, err) }()
+	// The deadline bounds the pass, not finish: its status write must happen either way.
+	passCtx, cancel := context.WithTimeout(ctx, passDeadline)
+	defer cancel()
 	if !exp.DeletionTimestamp.IsZero() {
-		return ctrl.Result{}, r.reconcileDelete(ctx, s)
+		return ctrl.Result{}, r.reconcileDelete(passCtx, s)
 	}
-	if s.before, err = ensureFinalizer(ctx, r.Client, exp, s.before); err != nil {
+	if s.before, err = ensureFinalizer(passCtx, r.Client, exp, s.before); err != nil {
 		return ctrl.Result{}, err
 	}
-	return ctrl.Result{}, r.reconcileNormal(ctx, s)
+	return ctrl.Result{}, r.reconcileNormal(passCtx, s)
 }
 
 func (r *ApiExportReconciler) reconcileNormal(ctx context.Context, s *expScope) error {
 	exp := s.exp
 	if exp.Spec.Target.Secret != nil && !r.SecretTargets {
-		return stalling(v1alpha1.ReasonSecretTargetsDisabled, fmt.Errorf("spec.target.secret names Secret %s, but this operator may not write Secrets: nothing is "+
-			"exported. Use spec.target.configMap, or run the manager with %s and the RBAC of the kustomize component %s",
+		return stalling(v1alpha1.ReasonSecretTargetsDisabled, fmt.Errorf("spec.target.secret names Secret %s, "+
+			"but this operator may not write Secrets: nothing is exported. Use spec.target.configMap, "+
+			"or run the manager with %s and the RBAC of the kustomize component %s",
 			exp.Spec.Target.Secret.Name, secretTargetsFlag, secretTargetsComponent))
 	}
 	gw, conn, err := r.Connections.ForRef(ctx, r.Client, exp.Namespace, exp.Spec.GatewayRef.Name)
@@ -190,7 +194,8 @@ func exportSubset(exp *v1alpha1.ApiExport, group gateway.Group, apis []gateway.A
 			id = byName[ref.Name]
 		}
 		if !byID[id] {
-			return nil, waiting(v1alpha1.ReasonApiNotFound, gateway.NotFoundDelay, fmt.Errorf("API %s%s is not in group %s: fix spec.apis", ref.ID, ref.Name, group.Name))
+			return nil, waiting(v1alpha1.ReasonApiNotFound, gateway.NotFoundDelay,
+				fmt.Errorf("API %s%s is not in group %s: fix spec.apis", ref.ID, ref.Name, group.Name))
 		}
 		subset[id] = true
 	}
@@ -211,7 +216,8 @@ func (r *ApiExportReconciler) poll(ctx context.Context, s *expScope, ex driver.E
 		switch {
 		case err != nil && gateway.Classify(err).NotFound:
 			exp.Status.TaskID = "" // the gateway forgot it: start again
-			return waiting(v1alpha1.ReasonExportFailed, time.Second, fmt.Errorf("export task %s is unknown to the gateway; starting a new export", taskID))
+			return waiting(v1alpha1.ReasonExportFailed, time.Second,
+				fmt.Errorf("export task %s is unknown to the gateway; starting a new export", taskID))
 		case err != nil:
 			return err
 		}
@@ -225,7 +231,8 @@ func (r *ApiExportReconciler) poll(ctx context.Context, s *expScope, ex driver.E
 			if task.Err != nil {
 				msg = task.Err.Error()
 			}
-			return waiting(v1alpha1.ReasonExportFailed, gateway.NotFoundDelay, fmt.Errorf("export task %s failed: %s; the previous document is kept", taskID, msg))
+			return waiting(v1alpha1.ReasonExportFailed, gateway.NotFoundDelay,
+				fmt.Errorf("export task %s failed: %s; the previous document is kept", taskID, msg))
 		}
 		if time.Now().Add(delay).After(deadline) {
 			s.running, s.requeue = taskID, 2*time.Second
@@ -308,7 +315,7 @@ func (r *ApiExportReconciler) SetupWithManager(mgr ctrl.Manager) error {
 		Watches(&v1alpha1.ApiGateway{}, handler.EnqueueRequestsFromMapFunc(r.exportsOnGateway(client.Object.GetName)),
 			builder.WithPredicates(predicate.Or(predicate.GenerationChangedPredicate{}, readyChanged()))).
 		WatchesRawSource(source.Channel(r.Connections.Rebuilt(), handler.EnqueueRequestsFromMapFunc(r.exportsOnGateway(client.Object.GetName)))).
-		WithOptions(controllerOptions(1)).
+		WithOptions(controllerOptions(exportWorkers)).
 		Complete(r)
 }
 

@@ -54,8 +54,9 @@ func (r *ApiExportReconciler) store(ctx context.Context, s *expScope, task gatew
 		_, _ = zw.Write(task.Content)
 		_ = zw.Close()
 		if buf.Len() > maxTargetBytes {
-			return stalling(v1alpha1.ReasonExportTooLarge, fmt.Errorf("the document is %d bytes, %d compressed: more than a ConfigMap or Secret holds (%d). "+
-				"Export fewer APIs with spec.apis, or use define spec", len(task.Content), buf.Len(), maxTargetBytes))
+			return stalling(v1alpha1.ReasonExportTooLarge, fmt.Errorf("the document is %d bytes, %d compressed: "+
+				"more than a ConfigMap or Secret holds (%d). Export fewer APIs with spec.apis, or use define spec",
+				len(task.Content), buf.Len(), maxTargetBytes))
 		}
 		data = map[string][]byte{key + ".gz": buf.Bytes()}
 	}
@@ -106,8 +107,9 @@ func targetWriteError(exp *v1alpha1.ApiExport, err error) error {
 	if exp.Spec.Target.Secret != nil {
 		grant = "create, update and delete on secrets (the kustomize component " + secretTargetsComponent + " grants them)"
 	}
-	return waiting(v1alpha1.ReasonTargetForbidden, targetForbiddenDelay, fmt.Errorf("the API server refused to write %s: %v. Grant the manager's service account %s in namespace %s; "+
-		"the write is tried again every %s", targetName(exp), err, grant, exp.Namespace, targetForbiddenDelay))
+	return waiting(v1alpha1.ReasonTargetForbidden, targetForbiddenDelay, fmt.Errorf("the API server refused to write %s: %v. "+
+		"Grant the manager's service account %s in namespace %s; the write is tried again every %s",
+		targetName(exp), err, grant, exp.Namespace, targetForbiddenDelay))
 }
 
 func (r *ApiExportReconciler) writeTarget(ctx context.Context, exp *v1alpha1.ApiExport, digest string,
@@ -120,8 +122,8 @@ func (r *ApiExportReconciler) writeTarget(ctx context.Context, exp *v1alpha1.Api
 	}
 	if exists {
 		if !metav1.IsControlledBy(obj, exp) {
-			return false, stalling(v1alpha1.ReasonTargetConflict, fmt.Errorf("%s exists and is not owned by this ApiExport: it is left as it is. Delete it, or "+
-				"choose another name in spec.target", targetName(exp)))
+			return false, stalling(v1alpha1.ReasonTargetConflict, fmt.Errorf("%s exists and is not owned by this ApiExport: "+
+				"it is left as it is. Delete it, or choose another name in spec.target", targetName(exp)))
 		}
 		if storedDigest(obj, targetKey(exp)) == digest {
 			return false, nil

@@ -43,6 +43,8 @@ type ApiGatewayReconciler struct {
 	client.Client
 	Connections Connections
 	Recorder    events.EventRecorder
+	// Metrics loses the series of a deleted ApiGateway; nil: nothing to forget.
+	Metrics *gateway.Metrics
 }
 
 // gwScope carries one probe of one ApiGateway.
@@ -63,6 +65,7 @@ func (r *ApiGatewayReconciler) Reconcile(ctx context.Context, req ctrl.Request) 
 	if err := r.Get(ctx, req.NamespacedName, gw); err != nil {
 		if client.IgnoreNotFound(err) == nil {
 			r.Connections.Forget(req.String())
+			r.Metrics.Forget(req.String())
 		}
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
@@ -71,7 +74,9 @@ func (r *ApiGatewayReconciler) Reconcile(ctx context.Context, req ctrl.Request) 
 	}
 	s := &gwScope{gw: gw, before: gw.DeepCopy()}
 	defer func() { res, err = r.finish(ctx, s, err) }()
-	return ctrl.Result{}, r.probe(ctx, s)
+	probeCtx, cancel := context.WithTimeout(ctx, probeDeadline)
+	defer cancel()
+	return ctrl.Result{}, r.probe(probeCtx, s)
 }
 
 // probe connects and makes the provider's cheapest call. Its failures are put in the words of
@@ -133,7 +138,7 @@ func (r *ApiGatewayReconciler) SetupWithManager(mgr ctrl.Manager) error {
 		For(&v1alpha1.ApiGateway{}, builder.WithPredicates(specOrRequestChanged())).
 		WatchesMetadata(&corev1.Secret{}, handler.EnqueueRequestsFromMapFunc(r.gatewaysUsing(kindSecret))).
 		WatchesMetadata(&corev1.ConfigMap{}, handler.EnqueueRequestsFromMapFunc(r.gatewaysUsing(kindConfigMap))).
-		WithOptions(controllerOptions(1)).
+		WithOptions(controllerOptions(gatewayWorkers)).
 		Complete(r)
 }
 

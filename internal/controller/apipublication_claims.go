@@ -53,7 +53,8 @@ func instanceKey(gw *v1alpha1.ApiGateway) string {
 	host := strings.ToLower(gw.Spec.Endpoint)
 	if u, err := url.Parse(gw.Spec.Endpoint); err == nil && u.Host != "" {
 		host = strings.ToLower(u.Hostname())
-		if port := u.Port(); port != "" && !(u.Scheme == "https" && port == "443") && !(u.Scheme == "http" && port == "80") {
+		defaultPort := map[string]string{"https": "443", "http": "80"}[u.Scheme]
+		if port := u.Port(); port != "" && port != defaultPort {
 			host = net.JoinHostPort(host, port)
 		}
 	}
@@ -87,7 +88,8 @@ func claimKeys(o client.Object) []string {
 
 // claimants lists the other live ApiPublications that claim an API at the location, oldest
 // first.
-func (r *ApiPublicationReconciler) claimants(ctx context.Context, s *pubScope, loc location, id string) ([]*v1alpha1.ApiPublication, error) {
+func (r *ApiPublicationReconciler) claimants(ctx context.Context, s *pubScope, loc location,
+	id string) ([]*v1alpha1.ApiPublication, error) {
 	list := &v1alpha1.ApiPublicationList{}
 	// Read-only use of the cached objects: no deep copy of each claimant's status.
 	if err := r.List(ctx, list, client.UnsafeDisableDeepCopy, client.MatchingFields{indexPublicationClaim: loc.key(id)}); err != nil {

@@ -76,7 +76,7 @@ type pubScope struct {
 	follows map[string]string
 }
 
-// +kubebuilder:rbac:groups=publishing.apig-operator.dev,resources=apipublications,verbs=get;list;watch;update;patch
+// +kubebuilder:rbac:groups=publishing.apig-operator.dev,resources=apipublications,verbs=get;list;watch;patch
 
 // Reconcile makes one ApiPublication's gateway match its spec.
 func (r *ApiPublicationReconciler) Reconcile(ctx context.Context, req ctrl.Request) (res ctrl.Result, err error) {
@@ -86,18 +86,21 @@ func (r *ApiPublicationReconciler) Reconcile(ctx context.Context, req ctrl.Reque
 	}
 	s := &pubScope{pub: pub, before: pub.DeepCopy()}
 	defer func() { res, err = r.finish(ctx, s, err) }()
+	// The deadline bounds the pass, not finish: its status write must happen either way.
+	passCtx, cancel := context.WithTimeout(ctx, passDeadline)
+	defer cancel()
 	if !pub.DeletionTimestamp.IsZero() {
 		s.deleting = true
-		return ctrl.Result{}, r.reconcileDelete(ctx, s)
+		return ctrl.Result{}, r.reconcileDelete(passCtx, s)
 	}
 	if pub.Spec.Suspend {
 		s.suspended = true
 		return ctrl.Result{}, nil
 	}
-	if s.before, err = ensureFinalizer(ctx, r.Client, pub, s.before); err != nil {
+	if s.before, err = ensureFinalizer(passCtx, r.Client, pub, s.before); err != nil {
 		return ctrl.Result{}, err
 	}
-	return ctrl.Result{}, r.reconcileNormal(ctx, s)
+	return ctrl.Result{}, r.reconcileNormal(passCtx, s)
 }
 
 // connect finds the ApiGateway and its connection.

@@ -136,6 +136,9 @@ func (r *ApiPublicationReconciler) handOff(ctx context.Context, s *pubScope, res
 	s.inFlight = len(plan.Steps)
 }
 
+// eventPublished is the reason of the event for APIs published or recovered.
+const eventPublished = "Published"
+
 // recordLanded emits one event per kind of change that landed.
 func (r *ApiPublicationReconciler) recordLanded(pub *v1alpha1.ApiPublication, results driver.Results, suffix string) {
 	where := pub.Spec.Environment
@@ -162,8 +165,8 @@ func (r *ApiPublicationReconciler) recordLanded(pub *v1alpha1.ApiPublication, re
 		reason string
 		verb   string
 	}{
-		{driver.ActPublish, "Published", "Published"},
-		{driver.ActRecover, "Published", "Recovered"},
+		{driver.ActPublish, eventPublished, "Published"},
+		{driver.ActRecover, eventPublished, "Recovered"},
 		{driver.ActOffline, "TakenOffline", "Took offline"},
 		{driver.ActSuspend, "Suspended", "Suspended"},
 	}
@@ -194,7 +197,7 @@ func (r *ApiPublicationReconciler) recordDrift(pub *v1alpha1.ApiPublication, gwN
 // event records a change made on the gateway.
 func (r *ApiPublicationReconciler) event(obj client.Object, reason, note string, args ...any) {
 	if r.Recorder != nil {
-		r.Recorder.Eventf(obj, nil, corev1.EventTypeNormal, reason, "Reconcile", note, args...)
+		r.Recorder.Eventf(obj, nil, corev1.EventTypeNormal, reason, "Reconcile", "%s", eventNote(fmt.Sprintf(note, args...)))
 	}
 }
 

@@ -17,6 +17,8 @@ limitations under the License.
 package controller
 
 import (
+	"unicode/utf8"
+
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -80,8 +82,24 @@ func recordStallChange(rec events.EventRecorder, obj client.Object, before, afte
 	}
 	switch {
 	case is:
-		rec.Eventf(obj, nil, corev1.EventTypeWarning, ready.Reason, "Reconcile", "%s", ready.Message)
+		rec.Eventf(obj, nil, corev1.EventTypeWarning, ready.Reason, "Reconcile", "%s", eventNote(ready.Message))
 	case ready.Status == metav1.ConditionTrue:
-		rec.Eventf(obj, nil, corev1.EventTypeNormal, ready.Reason, "Reconcile", "%s", ready.Message)
+		rec.Eventf(obj, nil, corev1.EventTypeNormal, ready.Reason, "Reconcile", "%s", eventNote(ready.Message))
 	}
+}
+
+// maxEventNote is the API server's limit on an event's note, in bytes: an event with a longer
+// note is refused, and lost.
+const maxEventNote = 1024
+
+// eventNote cuts a note to maxEventNote bytes, at a character boundary, marking the cut.
+func eventNote(note string) string {
+	if len(note) <= maxEventNote {
+		return note
+	}
+	cut := maxEventNote - len("...")
+	for cut > 0 && !utf8.RuneStart(note[cut]) {
+		cut--
+	}
+	return note[:cut] + "..."
 }

@@ -78,6 +78,8 @@ type Connector struct {
 	Timeout time.Duration
 	// Instance names this manager in the User-Agent of its gateway calls.
 	Instance string
+	// Endpoints says which hosts may be called; the zero value admits none.
+	Endpoints EndpointPolicy
 
 	flights singleflight.Group
 
@@ -113,6 +115,11 @@ func configError(reason, format string, args ...any) error {
 // Connect returns the connection of gw, built from its current Secret and CA bundle; the
 // registered one is reused when none of them changed.
 func (c *Connector) Connect(ctx context.Context, gw *v1alpha1.ApiGateway) (*driver.Conn, error) {
+	// Before the Secret is read: a refused endpoint is told nothing, not even that the Secret
+	// exists.
+	if err := c.Endpoints.check(gw.Spec.Endpoint); err != nil {
+		return nil, err
+	}
 	creds, credsVersion, err := c.credentials(ctx, gw)
 	if err != nil {
 		return nil, err
@@ -194,6 +201,14 @@ func (c *Connector) credentials(ctx context.Context, gw *v1alpha1.ApiGateway) (g
 				gw.Namespace, ref, v1alpha1.SecretKeyAccessKey, v1alpha1.SecretKeySecretKey, v1alpha1.SecretKeyToken)
 		}
 		return gateway.Credentials{}, "", fmt.Errorf("read Secret %s/%s: %w", gw.Namespace, ref, err)
+	}
+	// Only Secrets made to hold gateway credentials are read as such: a service-account token
+	// or another team's registry credentials must never be sent to a gateway.
+	if secret.Type != corev1.SecretTypeOpaque && secret.Type != "" && secret.Type != v1alpha1.SecretTypeCredentials {
+		return gateway.Credentials{}, "", stalling(v1alpha1.ReasonSecretTypeNotAllowed, fmt.Errorf(
+			"the Secret %s/%s named by spec.credentialsRef is of type %s: only Secrets of type Opaque or %s are read as "+
+				"gateway credentials, and nothing was sent. Create the credentials in such a Secret",
+			gw.Namespace, ref, secret.Type, v1alpha1.SecretTypeCredentials))
 	}
 	get := func(key string) string { return strings.TrimSpace(string(secret.Data[key])) }
 	creds := gateway.Credentials{

@@ -114,7 +114,7 @@ func TestConnectorReadsOnlyItsNamespace(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.reason, func(t *testing.T) {
 			reader := &recordingReader{Reader: fake.NewClientBuilder().WithObjects(tc.objects...).Build()}
-			c := &Connector{Reader: reader, Registry: driver.NewRegistry()}
+			c := &Connector{Reader: reader, Registry: driver.NewRegistry(), Endpoints: EndpointPolicy{Allowed: []string{"*"}}}
 			conn, err := c.Connect(context.Background(), tc.gw)
 			if tc.wantReason == "" {
 				if err != nil {

@@ -56,6 +56,15 @@ func update(pub *v1alpha1.ApiPublication, change func(*v1alpha1.ApiPublication))
 	}).Should(Succeed())
 }
 
+// laterSecond waits until objects created now are younger than obj: creation times have whole
+// seconds, and objects of the same second are ordered by namespace and name.
+func laterSecond(obj client.Object) {
+	GinkgoHelper()
+	created := obj.GetCreationTimestamp().Time
+	Eventually(func() bool { return time.Now().After(created.Add(time.Second)) }).
+		WithTimeout(3 * time.Second).WithPolling(50 * time.Millisecond).Should(BeTrue())
+}
+
 // gone waits until pub no longer exists.
 func gone(pub *v1alpha1.ApiPublication) {
 	GinkgoHelper()
@@ -154,6 +163,7 @@ var _ = Describe("The declarative contract", func() {
 		version := g.liveVersion("one", "RELEASE")
 		writes := g.sim.Stats().Writes
 
+		laterSecond(owner)
 		rival := other.publication("rival", v1alpha1.ApiPublicationSpec{Environment: "RELEASE",
 			APIs: []v1alpha1.PublishedApi{{Name: "one"}}, State: v1alpha1.StateOffline})
 		Expect(k8sClient.Create(ctx, rival)).To(Succeed())
@@ -174,6 +184,7 @@ var _ = Describe("The declarative contract", func() {
 		first := g.publication("first", v1alpha1.ApiPublicationSpec{Environment: "RELEASE", APIs: both[:1]})
 		Expect(k8sClient.Create(ctx, first)).To(Succeed())
 		ready(first, metav1.ConditionTrue, v1alpha1.ReasonSucceeded, 20*time.Second)
+		laterSecond(first)
 		second := other.publication("second", v1alpha1.ApiPublicationSpec{Environment: "DEFAULT_ENVIRONMENT_RELEASE_ID",
 			APIs: []v1alpha1.PublishedApi{{Name: "one"}}})
 		Expect(k8sClient.Create(ctx, second)).To(Succeed())

@@ -36,9 +36,13 @@ package controller
 
 // The permissions every reconciler of this package shares. Secrets are read-only and only read
 // through the ApiGateway that names them; ConfigMaps and Secrets are written only as ApiExport
-// targets.
-// +kubebuilder:rbac:groups=publishing.apig-operator.dev,resources=apigateways;apipublications;apiexports,verbs=get;list;watch;update;patch
-// +kubebuilder:rbac:groups=publishing.apig-operator.dev,resources=apigateways/status;apipublications/status;apiexports/status,verbs=get;update;patch
-// +kubebuilder:rbac:groups=publishing.apig-operator.dev,resources=apigateways/finalizers;apipublications/finalizers;apiexports/finalizers,verbs=update
+// targets. Of its own kinds the manager writes only status (merge patches) and the finalizer of
+// ApiPublications and ApiExports (merge patches, see pass.go); apiexports/finalizers is for the
+// owner reference with blockOwnerDeletion that each target carries, which the
+// OwnerReferencesPermissionEnforcement admission plugin allows only to who may update it.
+// +kubebuilder:rbac:groups=publishing.apig-operator.dev,resources=apigateways,verbs=get;list;watch
+// +kubebuilder:rbac:groups=publishing.apig-operator.dev,resources=apipublications;apiexports,verbs=get;list;watch;patch
+// +kubebuilder:rbac:groups=publishing.apig-operator.dev,resources=apigateways/status;apipublications/status;apiexports/status,verbs=get;patch
+// +kubebuilder:rbac:groups=publishing.apig-operator.dev,resources=apiexports/finalizers,verbs=update
 // +kubebuilder:rbac:groups="",resources=events,verbs=create;patch
 // +kubebuilder:rbac:groups=events.k8s.io,resources=events,verbs=create;patch

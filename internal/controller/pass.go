@@ -19,6 +19,7 @@ package controller
 import (
 	"context"
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"time"
 
@@ -36,10 +37,28 @@ import (
 // finalizer, and the one status patch at the end of a pass.
 
 // jitter spreads requeues of many objects over a tenth of the interval, so that objects
-// created together do not poll together forever.
+// created together do not poll together forever. It neither overflows nor panics, whatever d.
 func jitter(d time.Duration) time.Duration {
-	return d + time.Duration(rand.Int64N(int64(d)/10+1))
+	if d <= 0 {
+		return d
+	}
+	return d + time.Duration(rand.Int64N(min(int64(d)/10, math.MaxInt64-int64(d))+1))
 }
+
+// Deadlines of one pass, so that no gateway (a black hole that accepts and never answers, a
+// listing that never ends) holds a worker for long. Calls handed off to the batcher are not
+// bound by them: their answer brings the object back.
+const (
+	probeDeadline = 20 * time.Second
+	passDeadline  = 2 * time.Minute
+)
+
+// Workers of the ApiGateway and ApiExport controllers: enough that gateways that do not
+// answer cannot keep the others waiting.
+const (
+	gatewayWorkers = 8
+	exportWorkers  = 8
+)
 
 // Retries of one object after an error: 100ms, 200ms, 400ms ... up to 5 minutes.
 const (

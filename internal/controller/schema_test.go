@@ -18,6 +18,7 @@ package controller
 
 import (
 	"bytes"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -27,6 +28,7 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 	corev1 "k8s.io/api/core/v1"
+	eventsv1 "k8s.io/api/events/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -215,6 +217,30 @@ var _ = Describe("CRD schemas", func() {
 		Entry("suspend as a string", validPublication,
 			func(u *unstructured.Unstructured) { set(u, "spec.suspend", "yes") },
 			"spec.suspend", "must be of type boolean"),
+		Entry("a gatewayRef name that is not a DNS subdomain name", validPublication,
+			func(u *unstructured.Unstructured) { set(u, "spec.gatewayRef.name", "-gw") },
+			"spec.gatewayRef.name", "must be a DNS subdomain name"),
+		Entry("the same API id twice", validPublication,
+			func(u *unstructured.Unstructured) {
+				set(u, "spec.apis", []any{
+					map[string]any{"id": "5f918d104dc84480a75166ba99efff21"},
+					map[string]any{"name": "get_user"},
+					map[string]any{"id": "5f918d104dc84480a75166ba99efff21", "versionId": "ee1a5a38d3d3493abf1dc4ed6cacfa0b"},
+				})
+			},
+			"spec.apis", "lists the same API id twice"),
+		Entry("the same API name twice", validPublication,
+			func(u *unstructured.Unstructured) {
+				set(u, "spec.apis", []any{map[string]any{"name": "get_user"}, map[string]any{"name": "get_user"}})
+			},
+			"spec.apis", "lists the same API name twice"),
+		Entry("a group with state Suspended", validPublication,
+			func(u *unstructured.Unstructured) {
+				set(u, "spec.apis", nil)
+				set(u, "spec.group", map[string]any{"name": "shop"})
+				set(u, "spec.state", "Suspended")
+			},
+			"spec.state", "spec.state Suspended is DataArts only and spec.group is APIG only"),
 
 		Entry("an unknown provider", validGateway,
 			func(u *unstructured.Unstructured) { set(u, "spec.provider", "Kong") },
@@ -237,6 +263,20 @@ var _ = Describe("CRD schemas", func() {
 		Entry("an observeInterval that is not a duration", validGateway,
 			func(u *unstructured.Unstructured) { set(u, "spec.observeInterval", "often") },
 			"spec.observeInterval", "should match"),
+		Entry("an observeInterval over 24h", validGateway,
+			func(u *unstructured.Unstructured) { set(u, "spec.observeInterval", "24h0m1s") },
+			"spec.observeInterval", "must be at most 24h"),
+		Entry("an observeInterval beyond what a duration holds", validGateway,
+			func(u *unstructured.Unstructured) { set(u, "spec.observeInterval", "9999999999h") },
+			"spec.observeInterval", "must be at most 24h"),
+		Entry("a credentialsRef name that is not a DNS subdomain name", validGateway,
+			func(u *unstructured.Unstructured) { set(u, "spec.credentialsRef.name", "APIG_credentials") },
+			"spec.credentialsRef.name", "must be a DNS subdomain name"),
+		Entry("a CA bundle name that is not a DNS subdomain name", validGateway,
+			func(u *unstructured.Unstructured) {
+				set(u, "spec.tls", map[string]any{"caBundleRef": map[string]any{"name": "ca bundle"}})
+			},
+			"spec.tls.caBundleRef.name", "must be a DNS subdomain name"),
 		Entry("a rate limit of zero", validGateway,
 			func(u *unstructured.Unstructured) { set(u, "spec.rateLimit", map[string]any{"qps": int64(0)}) },
 			"spec.rateLimit.qps", "should be greater than or equal to 1"),
@@ -266,7 +306,78 @@ var _ = Describe("CRD schemas", func() {
 		Entry("an interval under a minute", validExport,
 			func(u *unstructured.Unstructured) { set(u, "spec.interval", "30s") },
 			"spec.interval", "must be at least 1m"),
+		Entry("an export gatewayRef name that is not a DNS subdomain name", validExport,
+			func(u *unstructured.Unstructured) { set(u, "spec.gatewayRef.name", "gw.") },
+			"spec.gatewayRef.name", "must be a DNS subdomain name"),
+		Entry("a target ConfigMap name that is not a DNS subdomain name", validExport,
+			func(u *unstructured.Unstructured) { set(u, "spec.target.configMap.name", "Shop_OpenAPI") },
+			"spec.target.configMap.name", "must be a DNS subdomain name"),
+		Entry("a target Secret name that is not a DNS subdomain name", validExport,
+			func(u *unstructured.Unstructured) {
+				set(u, "spec.target", map[string]any{"secret": map[string]any{"name": "shop..openapi"}})
+			},
+			"spec.target.secret.name", "must be a DNS subdomain name"),
+		Entry("a target key of .", validExport,
+			func(u *unstructured.Unstructured) { set(u, "spec.target.configMap.key", ".") },
+			"spec.target.configMap.key", "key must not be . or .."),
+		Entry("a target key of ..", validExport,
+			func(u *unstructured.Unstructured) {
+				set(u, "spec.target", map[string]any{"secret": map[string]any{"name": "shop-openapi", "key": ".."}})
+			},
+			"spec.target.secret.key", "key must not be . or .."),
+		Entry("a target key ending in .gz", validExport,
+			func(u *unstructured.Unstructured) { set(u, "spec.target.configMap.key", "openapi.json.gz") },
+			"spec.target.configMap.key", "key must not end in .gz"),
 	)
+
+	It("accepts what each rule allows up to its limit", func() {
+		ns := newNamespace()
+		ids := make([]any, 1000) // the most a rule's cost may allow: one batch call of distinct IDs
+		for i := range ids {
+			ids[i] = map[string]any{"id": fmt.Sprintf("%032x", i)}
+		}
+		pub := fromYAML(validPublication)
+		pub.SetNamespace(ns)
+		set(pub, "spec.apis", ids)
+		set(pub, "spec.gatewayRef.name", "shop.gw-1")
+		Expect(k8sClient.Create(ctx, pub)).To(Succeed())
+
+		group := fromYAML(validPublication)
+		group.SetNamespace(ns)
+		group.SetName("group")
+		set(group, "spec.apis", nil)
+		set(group, "spec.group", map[string]any{"name": "shop"})
+		set(group, "spec.state", "Offline")
+		Expect(k8sClient.Create(ctx, group)).To(Succeed())
+
+		gw := fromYAML(validGateway)
+		gw.SetNamespace(ns)
+		set(gw, "spec.observeInterval", "24h")
+		Expect(k8sClient.Create(ctx, gw)).To(Succeed())
+
+		exp := fromYAML(validExport)
+		exp.SetNamespace(ns)
+		set(exp, "spec.target.configMap.key", "openapi.gz.json")
+		Expect(k8sClient.Create(ctx, exp)).To(Succeed())
+	})
+
+	It("takes an event note cut to the API server's limit", func() {
+		ns := newNamespace()
+		long := strings.Repeat("é", maxEventNote) // 2 bytes each
+		event := func(name, note string) *eventsv1.Event {
+			return &eventsv1.Event{
+				ObjectMeta:          metav1.ObjectMeta{Namespace: ns, Name: name},
+				EventTime:           metav1.NewMicroTime(time.Now()),
+				ReportingController: "publishing.apig-operator.dev/test", ReportingInstance: "test",
+				Action: "Reconcile", Reason: "Stalled", Type: corev1.EventTypeWarning,
+				Regarding: corev1.ObjectReference{Kind: "ApiPublication", Namespace: ns, Name: "pub"},
+				Note:      note,
+			}
+		}
+		err := k8sClient.Create(ctx, event("uncut", long))
+		Expect(apierrors.IsInvalid(err)).To(BeTrue(), "the API server takes notes over %d bytes: %v", maxEventNote, err)
+		Expect(k8sClient.Create(ctx, event("cut", eventNote(long)))).To(Succeed())
+	})
 
 	It("keeps spec.provider immutable", func() {
 		u := fromYAML(validGateway)

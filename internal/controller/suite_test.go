@@ -196,6 +196,7 @@ func startManager() {
 	connector = &Connector{
 		Reader: mgr.GetAPIReader(), Registry: driver.NewRegistry(), Metrics: gateway.NewMetrics(),
 		BatchWindow: 50 * time.Millisecond, BatchMaxSize: 1000, Timeout: 10 * time.Second,
+		Endpoints: EndpointPolicy{Allowed: []string{"127.0.0.1"}, InsecureAllowHTTP: true},
 	}
 	Expect((&ApiGatewayReconciler{
 		Client: mgr.GetClient(), Connections: connector, Recorder: mgr.GetEventRecorder("apig-operator"),

@@ -19,6 +19,7 @@ package gateway
 import (
 	"context"
 	"errors"
+	"net/http"
 	"strconv"
 	"sync"
 	"time"
@@ -92,7 +93,8 @@ func NewMetrics() *Metrics {
 	return &Metrics{
 		Calls: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "apig_gateway_calls_total",
-			Help: "Calls made to gateways, by gateway (namespace/name), operation and result code (HTTP status and error code, or error).",
+			Help: "Calls made to gateways, by gateway (namespace/name), operation and result code " +
+				"(ok, a documented error code or other, the HTTP status, or error).",
 		}, []string{"gateway", "operation", "code"}),
 		Latency: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name:    "apig_gateway_call_duration_seconds",
@@ -114,6 +116,20 @@ func NewMetrics() *Metrics {
 // Collectors returns the metrics to register.
 func (m *Metrics) Collectors() []prometheus.Collector {
 	return []prometheus.Collector{m.Calls, m.Latency, m.Batch, m.Drift}
+}
+
+// Forget deletes every series of a gateway (namespace/name), for one that was deleted, so that
+// the gateways a cluster ever had are not exported until the manager restarts. A call still in
+// flight for it when Forget runs records its series again.
+func (m *Metrics) Forget(gateway string) {
+	if m == nil {
+		return
+	}
+	l := prometheus.Labels{"gateway": gateway}
+	m.Calls.DeletePartialMatch(l)
+	m.Latency.DeletePartialMatch(l)
+	m.Batch.DeletePartialMatch(l)
+	m.Drift.DeletePartialMatch(l)
 }
 
 // Caller runs every outbound call of one gateway connection through the gate and records it.
@@ -142,17 +158,53 @@ func (c *Caller) Do(ctx context.Context, op string, call func() error) error {
 	return err
 }
 
-// resultCode is the metrics label of an outcome: "ok", the error code, the HTTP status, or "error".
+// resultCode is the metrics label of an outcome: "ok"; the error code when it is a known one,
+// "other" when it is not; without a code, the HTTP status when it is a standard one, its class
+// ("4xx") when it is not, "other" outside 100-599; "error" when no response arrived. Whatever
+// a gateway answers, the label takes a bounded set of values.
 func resultCode(err error) string {
 	var gerr *Error
 	switch {
 	case err == nil:
 		return "ok"
-	case errors.As(err, &gerr) && gerr.Code != "":
-		return gerr.Code
-	case errors.As(err, &gerr) && gerr.HTTPStatus != 0:
-		return strconv.Itoa(gerr.HTTPStatus)
-	default:
+	case !errors.As(err, &gerr):
 		return "error"
+	case gerr.Code != "":
+		if knownCodes[gerr.Code] {
+			return gerr.Code
+		}
+		return "other"
+	case gerr.HTTPStatus == 0:
+		return "error"
+	case http.StatusText(gerr.HTTPStatus) != "":
+		return strconv.Itoa(gerr.HTTPStatus)
+	case gerr.HTTPStatus >= 100 && gerr.HTTPStatus <= 599:
+		return strconv.Itoa(gerr.HTTPStatus/100) + "xx"
+	default:
+		return "other"
 	}
 }
+
+// knownCodes are the error codes the metrics name: those the operator acts on and those
+// documented for the management APIs (the APIG error code table, APIGW.0301 of the cloud's API
+// entrance, the DLM codes the Terraform provider handles).
+var knownCodes = func() map[string]bool {
+	codes := map[string]bool{CodeThrottled: true, CodeTooManyRequests: true, CodeDataIllegal: true}
+	for c := range notFound {
+		codes[c] = true
+	}
+	for _, c := range []string{
+		"APIG.1000", "APIG.1001", "APIG.1002", "APIG.1005", "APIG.1101", "APIG.1102", "APIG.1103",
+		"APIG.2000", "APIG.2001", "APIG.2002", "APIG.2003", "APIG.2004", "APIG.2005", "APIG.2006",
+		"APIG.2007", "APIG.2011", "APIG.2012", "APIG.2026", "APIG.2027", "APIG.2028",
+		"APIG.3019", "APIG.3090", "APIG.3100", "APIG.3101", "APIG.3102", "APIG.3103", "APIG.3104",
+		"APIG.3125", "APIG.3127", "APIG.3201", "APIG.3202", "APIG.3205", "APIG.3301", "APIG.3309",
+		"APIG.3415", "APIG.3416", "APIG.3418", "APIG.3458", "APIG.3500", "APIG.3600", "APIG.3601",
+		"APIG.3602", "APIG.3603", "APIG.3609", "APIG.9999",
+		"APIGW.0301",
+		"DLM.4063", "DLM.4205",
+	} {
+		codes[c] = true
+	}
+	return codes
+}()

@@ -417,11 +417,11 @@ func runHealth(script string, obj map[string]any) (healthStatus, error) {
 		return healthStatus{}, fmt.Errorf("expect table output from Lua script, not %s", l.Get(-1).Type())
 	}
 	var hs healthStatus
-	status, ok := ret.RawGetString("status").(lua.LString)
+	st, ok := ret.RawGetString("status").(lua.LString)
 	if !ok {
 		return healthStatus{}, fmt.Errorf("hs.status is %s, not a string", ret.RawGetString("status").Type())
 	}
-	hs.Status = string(status)
+	hs.Status = string(st)
 	switch msg := ret.RawGetString("message").(type) {
 	case lua.LString:
 		hs.Message = string(msg)

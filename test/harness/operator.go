@@ -33,8 +33,11 @@ func StartManager(dir, name, kubeconfig string, args ...string) (*Process, error
 	if err != nil {
 		return nil, err
 	}
+	// The simulators of the tests listen on 127.0.0.1, most of them over http: the manager
+	// may call that host and no other (args can say otherwise; the last flag wins).
 	return Start(dir, name, filepath.Join(dir, Manager.Name), append([]string{"--kubeconfig", kubeconfig,
-		"--metrics-bind-address=0", "--health-probe-bind-address=" + probe}, args...)...)
+		"--metrics-bind-address=0", "--health-probe-bind-address=" + probe,
+		"--allowed-endpoints=127.0.0.1", "--insecure-allow-http"}, args...)...)
 }
 
 // StartSimulator runs dir/gatewaysim (see Build) with a seed file on a free local port, and

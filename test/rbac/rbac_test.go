@@ -256,3 +256,53 @@ func readYAML(t *testing.T, path string, into any) {
 		t.Fatalf("%s: %v", path, err)
 	}
 }
+
+// The manager writes only the status of its own kinds and the finalizer of ApiPublications and
+// ApiExports, with merge patches; apiexports/finalizers lets ApiExport targets block their
+// owner's deletion. TestManagerRoleOnAPIServer checks the same on an API server.
+func TestManagerRoleWritesOnlyWhatTheControllersWrite(t *testing.T) {
+	var role *object
+	for _, o := range load(t, rbacDir) {
+		if o.Kind == "ClusterRole" && o.Metadata.Name == managerRole {
+			role = &o
+		}
+	}
+	if role == nil {
+		t.Fatalf("no ClusterRole %s under %s", managerRole, rbacDir)
+	}
+	const group = "publishing.apig-operator.dev"
+	granted := map[string][]string{}
+	for _, r := range role.Rules {
+		if slices.Contains(r.APIGroups, group) {
+			for _, res := range r.Resources {
+				granted[res] = append(granted[res], r.Verbs...)
+			}
+		}
+	}
+	forbidden := map[string][]string{
+		"apigateways":                {"create", "update", "patch", "delete", "deletecollection"},
+		"apipublications":            {"create", "update", "delete", "deletecollection"},
+		"apiexports":                 {"create", "update", "delete", "deletecollection"},
+		"apigateways/status":         {"update"},
+		"apipublications/status":     {"update"},
+		"apiexports/status":          {"update"},
+		"apigateways/finalizers":     {"update", "patch"},
+		"apipublications/finalizers": {"update", "patch"},
+	}
+	for res, verbs := range forbidden {
+		for _, v := range verbs {
+			if slices.Contains(granted[res], v) {
+				t.Errorf("%s grants %q on %s, which no controller does", managerRole, v, res)
+			}
+		}
+	}
+	for res, v := range map[string]string{
+		"apigateways": "watch", "apipublications": "patch", "apiexports": "patch",
+		"apigateways/status": "patch", "apipublications/status": "patch", "apiexports/status": "patch",
+		"apiexports/finalizers": "update",
+	} {
+		if !slices.Contains(granted[res], v) {
+			t.Errorf("%s does not grant %q on %s, which the controllers need", managerRole, v, res)
+		}
+	}
+}

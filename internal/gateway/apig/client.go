@@ -34,8 +34,10 @@ import (
 const (
 	// pageLimit is the largest page the gateway serves.
 	pageLimit int32 = 500
-	// maxPages stops a listing whose total keeps moving away (500,000 items).
-	maxPages = 1000
+	// minPageLimit is the smallest page a listing asks for when its pages exceed the body bound:
+	// ten APIs with the largest texts the gateway allows (three samples of 20,480 characters, of
+	// up to 3 bytes each) fit in sdkclient.PageBody.
+	minPageLimit int32 = 10
 	// maxRestarts is how many times a listing that changed while it was read is read again.
 	maxRestarts = 3
 	// maxBatch is the most API IDs the batch endpoint takes in one call.
@@ -45,9 +47,13 @@ const (
 // Client is the Publisher of one APIG instance. It is safe for concurrent use: the SDK client
 // holds no per-call state.
 type Client struct {
-	sdk      *apigv2.ApigClient
+	sdk *apigv2.ApigClient
+	// export reads export tasks, whose answer holds the whole document: a larger body bound.
+	export   *apigv2.ApigClient
 	instance string
 	caller   *gateway.Caller
+	// list bounds each listing.
+	list sdkclient.ListBound
 }
 
 var _ gateway.Publisher = (*Client)(nil)
@@ -61,11 +67,16 @@ func New(cfg gateway.Config) (*Client, error) {
 	if !pathSafe(cfg.InstanceID) {
 		return nil, fmt.Errorf("apig: instance ID %q is not a gateway ID", cfg.InstanceID)
 	}
-	hc, err := sdkclient.New(cfg)
+	hc, err := sdkclient.New(cfg, sdkclient.PageBody)
 	if err != nil {
 		return nil, err
 	}
-	return &Client{sdk: apigv2.NewApigClient(hc), instance: cfg.InstanceID, caller: cfg.Caller}, nil
+	exp, err := sdkclient.New(cfg, sdkclient.ExportBody)
+	if err != nil {
+		return nil, err
+	}
+	return &Client{sdk: apigv2.NewApigClient(hc), export: apigv2.NewApigClient(exp), instance: cfg.InstanceID,
+		caller: cfg.Caller, list: sdkclient.DefaultListBound}, nil
 }
 
 // call runs one SDK call through the gate under the SDK method's name, and maps its error to a
@@ -87,19 +98,29 @@ func (c *Client) call(ctx context.Context, sdkOp, op string, fn func() error) er
 	return err
 }
 
-// collect reads every page of a listing. page fetches the items from offset on and returns
-// them with the gateway's total; key identifies an item. Pages are read by offset, so an item
-// that leaves or joins the listing before the offset while the pages are read shifts the later
-// items: one live all along would be skipped and look offline, and be published again or left
-// online by a deletion. So each page after the first starts one item early, at the item read
-// last: finding another one there, a total that moved, or a page that ends too early says the
-// listing changed, and it is read again from the start.
+// collect reads every page of a listing. page fetches up to limit items from offset on and
+// returns them with the gateway's total; key identifies an item. Pages are read by offset, so an
+// item that leaves or joins the listing before the offset while the pages are read shifts the
+// later items: one live all along would be skipped and look offline, and be published again or
+// left online by a deletion. So each page after the first starts one item early, at the item
+// read last: finding another one there, a total that moved, or a page that ends too early says
+// the listing changed, and it is read again from the start.
+//
+// A listing is bounded in items and time (c.list), and each page by the body bound: a page
+// beyond it is asked for again in halves, down to minPageLimit, since APIs may carry texts of
+// tens of kilobytes each; the pages after it keep the smaller size.
 func collect[T any](ctx context.Context, c *Client, sdkOp, op string, key func(T) string,
-	page func(offset int64) ([]T, int64, error)) ([]T, error) {
+	page func(offset int64, limit int32) ([]T, int64, error)) ([]T, error) {
+	listing, ctx, cancel := c.list.Begin(ctx, op)
+	defer cancel()
 	var all []T
 	var first int64
 	restarts := 0
-	for range maxPages {
+	limit := pageLimit
+	for {
+		if err := listing.Next(len(all), first); err != nil {
+			return nil, err
+		}
 		offset := int64(len(all))
 		if offset > 0 {
 			offset-- // the overlap
@@ -108,11 +129,18 @@ func collect[T any](ctx context.Context, c *Client, sdkOp, op string, key func(T
 		var total int64
 		err := c.call(ctx, sdkOp, op, func() error {
 			var err error
-			items, total, err = page(offset)
+			items, total, err = page(offset, limit)
 			return err
 		})
+		if sdkclient.IsTooLarge(err) && limit > minPageLimit {
+			limit = max(limit/2, minPageLimit)
+			continue
+		}
 		if err != nil {
-			return nil, err
+			if limit < pageLimit {
+				err = fewer(err, limit)
+			}
+			return nil, listing.Err(err)
 		}
 		changed := false
 		if len(all) == 0 {
@@ -138,7 +166,17 @@ func collect[T any](ctx context.Context, c *Client, sdkOp, op string, key func(T
 			return all, nil
 		}
 	}
-	return nil, &gateway.Error{Op: op, Err: fmt.Errorf("the listing did not end after %d pages", maxPages)}
+}
+
+// fewer says, of a page too large even at limit items, that smaller pages did not help.
+func fewer(err error, limit int32) error {
+	var gerr *gateway.Error
+	if !sdkclient.IsTooLarge(err) || !errors.As(err, &gerr) {
+		return err
+	}
+	e := *gerr
+	e.Err = fmt.Errorf("%w, even in pages of %d items", gerr.Err, limit)
+	return &e
 }
 
 // unique keeps the first item of each key: a listing paged while the gateway changes can

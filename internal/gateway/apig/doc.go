@@ -23,5 +23,7 @@ limitations under the License.
 // types only.
 //
 // The SDK takes no context: ctx bounds the wait at the gate and the pages of a listing, and
-// the connection's timeout bounds a call in flight.
+// the connection's timeout bounds a call in flight. A listing is bounded in items and time, a
+// response in bytes (sdkclient's bounds); a listing whose pages exceed the body bound asks for
+// smaller pages, since APIs may carry texts of tens of kilobytes each.
 package apig

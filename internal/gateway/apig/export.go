@@ -92,7 +92,8 @@ func enumOf[E interface{ Value() string }](v string, values ...E) *E {
 }
 
 // ExportTask reads an export task (ShowAsyncTaskResult). A task in a state this package does
-// not know is returned as it is, for the caller to poll again.
+// not know is returned as it is, for the caller to poll again. The answer of a finished task
+// holds the whole document, so it is read through its own bound, sdkclient.ExportBody.
 func (c *Client) ExportTask(ctx context.Context, taskID string) (gateway.ExportTask, error) {
 	const op = "read export task"
 	if !pathSafe(taskID) {
@@ -101,7 +102,7 @@ func (c *Client) ExportTask(ctx context.Context, taskID string) (gateway.ExportT
 	var resp *model.ShowAsyncTaskResultResponse
 	err := c.call(ctx, "ShowAsyncTaskResult", op, func() error {
 		var err error
-		resp, err = c.sdk.ShowAsyncTaskResult(&model.ShowAsyncTaskResultRequest{InstanceId: c.instance, TaskId: taskID})
+		resp, err = c.export.ShowAsyncTaskResult(&model.ShowAsyncTaskResultRequest{InstanceId: c.instance, TaskId: taskID})
 		return err
 	})
 	if err != nil {

@@ -33,9 +33,6 @@ func rawClient(t testing.TB, s *gatewaytest.RawServer) *Client {
 	t.Helper()
 	cfg := testConfig(s.URL, gateway.Credentials{Token: tToken})
 	cfg.Caller = &gateway.Caller{Gateway: "default/raw", Gate: gateway.NewGate(1e6, 1e6)}
-	// Reading the 65 MiB body of the size-limit case takes longer than testConfig's 5s under
-	// the race detector.
-	cfg.Timeout = time.Minute
 	c, err := New(cfg)
 	if err != nil {
 		t.Fatalf("New: %v", err)
@@ -62,7 +59,7 @@ func TestMalformedResponses(t *testing.T) {
 		}
 		return nil
 	}
-	huge := append(append([]byte(`{"total":1,"size":1,"apis":[{"id":"`), bytes.Repeat([]byte("x"), 65<<20)...), `"}]}`...)
+	huge := append(append([]byte(`{"total":1,"size":1,"apis":[{"id":"`), bytes.Repeat([]byte("x"), 4<<20)...), `"}]}`...)
 	cases := []struct {
 		reason      string
 		call        func(context.Context, *Client) error
@@ -72,6 +69,7 @@ func TestMalformedResponses(t *testing.T) {
 		bodyBytes   []byte
 		want        string // the error text has it
 		wantStatus  int
+		repeat      int // answers of the body before empty pages; 1 if 0
 	}{
 		{reason: "truncated JSON", call: list, status: 200, body: `{"total":3,"size":3,"apis":[{"id":"5f91`,
 			want: "malformed response body", wantStatus: 200},
@@ -79,8 +77,9 @@ func TestMalformedResponses(t *testing.T) {
 			want: "malformed response body", wantStatus: 200},
 		{reason: "a list as an object", call: list, status: 200, body: `{"total":1,"size":1,"apis":{"id":"x"}}`,
 			want: "malformed response body", wantStatus: 200},
-		{reason: "a body beyond the size limit", call: list, status: 200, bodyBytes: huge,
-			want: "the response body exceeds 64 MiB", wantStatus: 200},
+		{reason: "a body beyond the size limit, at every page size", call: list, status: 200, bodyBytes: huge, repeat: 100,
+			want: "the response body exceeds 4 MiB, the bound for one response (a page of 500 APIs is about 1 MiB), " +
+				"even in pages of 10 items", wantStatus: 200},
 		{reason: "an HTML page with 200", call: list, status: 200, contentType: "text/html", body: html,
 			want: "malformed response body", wantStatus: 200},
 		{reason: "an HTML page with 502", call: list, status: 502, contentType: "text/html", body: html,
@@ -128,7 +127,7 @@ func TestMalformedResponses(t *testing.T) {
 			if ct == "" && len(body) > 0 {
 				ct = "application/json"
 			}
-			g.Answer(gatewaytest.Response{Status: tc.status, ContentType: ct, Body: body}, 1)
+			g.Answer(gatewaytest.Response{Status: tc.status, ContentType: ct, Body: body}, max(tc.repeat, 1))
 			c.caller.Gate = gateway.NewGate(1e6, 1e6)
 			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 			defer cancel()

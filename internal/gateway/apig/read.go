@@ -36,10 +36,10 @@ const fewRefs = 2
 
 // Environments lists the instance's environments.
 func (c *Client) Environments(ctx context.Context) ([]gateway.Environment, error) {
-	envs, err := collect(ctx, c, "ListEnvironmentsV2", "list environments",
-		func(e gateway.Environment) string { return e.ID }, func(offset int64) ([]gateway.Environment, int64, error) {
+	envs, err := collect(ctx, c, "ListEnvironmentsV2", "list environments", func(e gateway.Environment) string { return e.ID },
+		func(offset int64, limit int32) ([]gateway.Environment, int64, error) {
 			resp, err := c.sdk.ListEnvironmentsV2(&model.ListEnvironmentsV2Request{
-				InstanceId: c.instance, Offset: &offset, Limit: ptr(pageLimit),
+				InstanceId: c.instance, Offset: &offset, Limit: &limit,
 			})
 			if err != nil {
 				return nil, 0, err
@@ -97,9 +97,9 @@ func (c *Client) groupByID(ctx context.Context, id string) (gateway.Group, error
 func (c *Client) groupByName(ctx context.Context, name string) (gateway.Group, error) {
 	const op = "find API group"
 	groups, err := collect(ctx, c, "ListApiGroupsV2", op, func(g gateway.Group) string { return g.ID },
-		func(offset int64) ([]gateway.Group, int64, error) {
+		func(offset int64, limit int32) ([]gateway.Group, int64, error) {
 			resp, err := c.sdk.ListApiGroupsV2(&model.ListApiGroupsV2Request{
-				InstanceId: c.instance, Offset: &offset, Limit: ptr(pageLimit), Name: &name, PreciseSearch: ptr("name"),
+				InstanceId: c.instance, Offset: &offset, Limit: &limit, Name: &name, PreciseSearch: ptr("name"),
 			})
 			if err != nil {
 				return nil, 0, err
@@ -280,9 +280,9 @@ func (c *Client) apiByID(ctx context.Context, id string) (gateway.API, error) {
 // listAPIs reads every page of ListApisV2 with the filters of req.
 func (c *Client) listAPIs(ctx context.Context, op string, req model.ListApisV2Request) ([]model.ApiInfoPerPage, error) {
 	infos, err := collect(ctx, c, "ListApisV2", op, func(a model.ApiInfoPerPage) string { return val(a.Id) },
-		func(offset int64) ([]model.ApiInfoPerPage, int64, error) {
+		func(offset int64, limit int32) ([]model.ApiInfoPerPage, int64, error) {
 			page := req
-			page.InstanceId, page.Offset, page.Limit = c.instance, &offset, ptr(pageLimit)
+			page.InstanceId, page.Offset, page.Limit = c.instance, &offset, &limit
 			resp, err := c.sdk.ListApisV2(&page)
 			if err != nil {
 				return nil, 0, err
@@ -372,9 +372,9 @@ func (c *Client) Versions(ctx context.Context, apiID, envID string) ([]gateway.V
 		return nil, notFound(op, gateway.CodeAPINotFound, "API %q does not exist", apiID)
 	}
 	versions, err := collect(ctx, c, "ListApiVersionsV2", op, func(v gateway.Version) string { return v.ID },
-		func(offset int64) ([]gateway.Version, int64, error) {
+		func(offset int64, limit int32) ([]gateway.Version, int64, error) {
 			resp, err := c.sdk.ListApiVersionsV2(&model.ListApiVersionsV2Request{
-				InstanceId: c.instance, ApiId: apiID, EnvId: &envID, Offset: &offset, Limit: ptr(pageLimit),
+				InstanceId: c.instance, ApiId: apiID, EnvId: &envID, Offset: &offset, Limit: &limit,
 			})
 			if err != nil {
 				return nil, 0, err

@@ -36,6 +36,8 @@ type Client struct {
 	cluster   string
 	workspace string
 	caller    *gateway.Caller
+	// list bounds each listing.
+	list sdkclient.ListBound
 }
 
 var _ gateway.DataService = (*Client)(nil)
@@ -48,11 +50,12 @@ func New(cfg gateway.Config) (*Client, error) {
 	if cfg.Workspace == "" {
 		return nil, fmt.Errorf("a DataArts connection needs a workspace")
 	}
-	hc, err := sdkclient.New(cfg)
+	hc, err := sdkclient.New(cfg, sdkclient.PageBody)
 	if err != nil {
 		return nil, err
 	}
-	return &Client{sdk: das.NewDataArtsStudioClient(hc), cluster: cfg.InstanceID, workspace: cfg.Workspace, caller: cfg.Caller}, nil
+	return &Client{sdk: das.NewDataArtsStudioClient(hc), cluster: cfg.InstanceID, workspace: cfg.Workspace, caller: cfg.Caller,
+		list: sdkclient.DefaultListBound}, nil
 }
 
 // do runs one SDK call through the gate and maps its error.
@@ -96,19 +99,25 @@ func (c *Client) ResolveAPI(ctx context.Context, ref gateway.APIRef) (gateway.Da
 		}
 		return gateway.DataAPI{ID: deref(resp.Id), Name: deref(resp.Name)}, nil
 	}
+	op := "list DataArts APIs named " + ref.Name
+	listing, ctx, cancel := c.list.Begin(ctx, op)
+	defer cancel()
 	for offset := int32(0); ; offset += pageSize {
+		if err := listing.Next(int(offset), 0); err != nil {
+			return gateway.DataAPI{}, err
+		}
 		limit, off, name := int32(pageSize), offset, ref.Name
 		var resp *model.ListApisResponse
-		err := c.do(ctx, "ListApis", "list DataArts APIs named "+ref.Name, func() (err error) {
+		err := c.do(ctx, "ListApis", op, func() (err error) {
 			resp, err = c.sdk.ListApis(&model.ListApisRequest{Workspace: c.workspace, DlmType: c.exclusive(),
 				Name: &name, Limit: &limit, Offset: &off})
 			return err
 		})
 		if err != nil {
-			return gateway.DataAPI{}, err
+			return gateway.DataAPI{}, listing.Err(err)
 		}
 		if resp.Records == nil {
-			return gateway.DataAPI{}, malformed("list DataArts APIs named "+ref.Name, resp.HttpStatusCode, `no "records" list`)
+			return gateway.DataAPI{}, malformed(op, resp.HttpStatusCode, `no "records" list`)
 		}
 		records := *resp.Records
 		for _, r := range records {
@@ -116,8 +125,7 @@ func (c *Client) ResolveAPI(ctx context.Context, ref gateway.APIRef) (gateway.Da
 				continue
 			}
 			if deref(r.Id) == "" {
-				return gateway.DataAPI{}, malformed("list DataArts APIs named "+ref.Name, resp.HttpStatusCode,
-					"the API has no id")
+				return gateway.DataAPI{}, malformed(op, resp.HttpStatusCode, "the API has no id")
 			}
 			return gateway.DataAPI{ID: deref(r.Id), Name: ref.Name}, nil
 		}
@@ -130,21 +138,26 @@ func (c *Client) ResolveAPI(ctx context.Context, ref gateway.APIRef) (gateway.Da
 
 // Publication reads the API's publication on this cluster.
 func (c *Client) Publication(ctx context.Context, apiID string) (gateway.DataPublication, error) {
+	op := "read the publication of DataArts API " + apiID
+	listing, ctx, cancel := c.list.Begin(ctx, op)
+	defer cancel()
 	for offset := int32(0); ; offset += pageSize {
+		if err := listing.Next(int(offset), 0); err != nil {
+			return gateway.DataPublication{}, err
+		}
 		limit, off := int32(pageSize), offset
 		var resp *model.SearchPublishInfoResponse
-		err := c.do(ctx, "SearchPublishInfo", "read the publication of DataArts API "+apiID, func() (err error) {
+		err := c.do(ctx, "SearchPublishInfo", op, func() (err error) {
 			resp, err = c.sdk.SearchPublishInfo(&model.SearchPublishInfoRequest{Workspace: c.workspace, ApiId: apiID,
 				Limit: &limit, Offset: &off})
 			return err
 		})
 		if err != nil {
-			return gateway.DataPublication{}, err
+			return gateway.DataPublication{}, listing.Err(err)
 		}
 		if resp.PublishMessages == nil {
 			// Read as "never published", it would publish the API again on every pass.
-			return gateway.DataPublication{}, malformed("read the publication of DataArts API "+apiID, resp.HttpStatusCode,
-				`no "publish_messages" list`)
+			return gateway.DataPublication{}, malformed(op, resp.HttpStatusCode, `no "publish_messages" list`)
 		}
 		msgs := *resp.PublishMessages
 		for _, m := range msgs {

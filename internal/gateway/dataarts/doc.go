@@ -17,5 +17,6 @@ limitations under the License.
 // Package dataarts adapts the official SDK's DataArts Studio DataService client
 // (services/dataartsstudio/v1) to gateway.DataService for one exclusive cluster of one
 // workspace. Every call goes through the connection's gate and is recorded; errors leave as
-// *gateway.Error.
+// *gateway.Error. Listings (an API by name, a publication) are bounded in items and time, and
+// responses in bytes, as sdkclient bounds them.
 package dataarts

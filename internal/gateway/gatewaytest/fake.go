@@ -15,8 +15,9 @@ limitations under the License.
 */
 
 // Package gatewaytest has a recording fake of gateway.Publisher for the unit tests of the
-// layers above the adapters, and a server of canned bytes for the adapters' tests of malformed
-// answers. Tests that need a gateway's behaviour use the simulator instead.
+// layers above the adapters, a server of canned bytes for the adapters' tests of malformed
+// answers, and a listing that never ends for their tests of bounds. Tests that need a gateway's
+// behaviour use the simulator instead.
 package gatewaytest
 
 import (

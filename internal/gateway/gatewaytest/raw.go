@@ -19,8 +19,11 @@ package gatewaytest
 import (
 	"context"
 	"errors"
+	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -151,4 +154,53 @@ func fuzzStatus(n uint16) int {
 		code = 200 + code%400
 	}
 	return code
+}
+
+// Listing is a gateway that never ends a listing: every call gets a page of as many items as
+// its limit asks for (100 without one) plus Extra, each with an id and a name of its own, under
+// the field List. The page says Total when it is not 0, and answers after Delay, as a slow
+// gateway does.
+type Listing struct {
+	List  string
+	Total int64
+	Extra int
+	Delay time.Duration
+}
+
+// Serve starts a server of l, closed when the test ends, and returns its URL.
+func (l Listing) Serve(t testing.TB) string {
+	srv := httptest.NewServer(http.HandlerFunc(l.serve))
+	t.Cleanup(srv.Close)
+	return srv.URL
+}
+
+func (l Listing) serve(w http.ResponseWriter, r *http.Request) {
+	if l.Delay > 0 {
+		select {
+		case <-time.After(l.Delay):
+		case <-r.Context().Done():
+			return
+		}
+	}
+	q := r.URL.Query()
+	offset, _ := strconv.Atoi(q.Get("offset"))
+	limit, err := strconv.Atoi(q.Get("limit"))
+	if err != nil || limit <= 0 {
+		limit = 100
+	}
+	var b strings.Builder
+	b.WriteString(`{"` + l.List + `":[`)
+	for i := range limit + l.Extra {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		fmt.Fprintf(&b, `{"id":"%032x","name":"item_%d","group_id":"g","instance_id":"other"}`, offset+i, offset+i)
+	}
+	b.WriteString("]")
+	if l.Total != 0 {
+		fmt.Fprintf(&b, `,"total":%d`, l.Total)
+	}
+	b.WriteString("}")
+	w.Header().Set("Content-Type", "application/json")
+	_, _ = io.WriteString(w, b.String())
 }

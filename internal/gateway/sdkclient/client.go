@@ -39,16 +39,17 @@ import (
 const (
 	// DefaultTimeout bounds an HTTP call when the Config sets no timeout.
 	DefaultTimeout = 30 * time.Second
-	// maxBody bounds a successful response body: a page of 500 APIs or an exported document
-	// is a few megabytes; anything far beyond that is not the gateway talking.
-	maxBody = 64 << 20
 	// userAgent is appended to the SDK's own, so gateway-side logs show who called.
 	userAgent = "apig-operator"
 )
 
-// New builds an SDK HTTP client for the gateway cfg describes. Wrap it with a service client,
-// for example apig.NewApigClient(hc).
-func New(cfg gateway.Config) (*core.HcHttpClient, error) {
+// New builds an SDK HTTP client for the gateway cfg describes, whose successful response bodies
+// are bounded by body (PageBody for most calls). Wrap it with a service client, for example
+// apig.NewApigClient(hc).
+func New(cfg gateway.Config, body BodyBound) (*core.HcHttpClient, error) {
+	if body.Bytes <= 0 {
+		return nil, errors.New("gateway connection: a response body bound is required")
+	}
 	endpoint, err := endpointURL(cfg.Endpoint)
 	if err != nil {
 		return nil, err
@@ -75,14 +76,14 @@ func New(cfg gateway.Config) (*core.HcHttpClient, error) {
 	hcfg := config.DefaultHttpConfig().
 		WithTimeout(timeout).
 		WithRetries(0).
-		WithHttpRoundTripper(limitedTransport{next: transport}).
+		WithHttpRoundTripper(limitedTransport{next: transport, bound: body}).
 		WithUserAgent(agent(cfg.Instance))
 	// Not the SDK's HcHttpClientBuilder: its credential type check accepts only the SDK's
 	// own credential types, so it refuses the token credential.
 	hc := core.NewHcHttpClient(impl.NewDefaultHttpClient(hcfg)).
 		WithEndpoints([]string{endpoint}).
 		WithCredential(cred).
-		WithErrorHandler(errorHandler{})
+		WithErrorHandler(errorHandler{bound: body})
 	return hc, nil
 }
 
@@ -195,9 +196,11 @@ func newTransport(cfg gateway.Config) (*http.Transport, error) {
 }
 
 // limitedTransport bounds every response body, so that a misbehaving endpoint cannot make the
-// SDK, which reads bodies whole, buffer without end.
+// SDK, which reads bodies whole, buffer more than the bound: the handler reads the body first,
+// through the limit, and the SDK decodes only a body that fits.
 type limitedTransport struct {
-	next http.RoundTripper
+	next  http.RoundTripper
+	bound BodyBound
 }
 
 func (t limitedTransport) RoundTrip(req *http.Request) (*http.Response, error) {
@@ -205,12 +208,12 @@ func (t limitedTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if err != nil {
 		return nil, err
 	}
-	resp.Body = &limitedBody{rc: resp.Body, left: maxBody}
+	resp.Body = &limitedBody{rc: resp.Body, left: t.bound.Bytes}
 	return resp, nil
 }
 
-// errBodyTooLarge is what reading a body beyond maxBody returns.
-var errBodyTooLarge = fmt.Errorf("response body exceeds %d MiB", maxBody>>20)
+// errBodyTooLarge is what reading a body beyond its bound returns.
+var errBodyTooLarge = errors.New("response body exceeds its bound")
 
 type limitedBody struct {
 	rc   io.ReadCloser

@@ -43,8 +43,7 @@ func malformedBody(r redactor, method string, status int, data []byte, contentTy
 		}
 		return "malformed response body: the body is empty"
 	}
-	var raw json.RawMessage
-	err := json.Unmarshal(data, &raw)
+	err := json.Unmarshal(data, &validOnly{})
 	if err == nil {
 		return ""
 	}
@@ -54,6 +53,12 @@ func malformedBody(r redactor, method string, status int, data []byte, contentTy
 	}
 	return "malformed response body: not JSON " + quoteBody(r, data, contentType)
 }
+
+// validOnly decodes nothing: json.Unmarshal into it checks that the data is JSON without a
+// copy of it.
+type validOnly struct{}
+
+func (*validOnly) UnmarshalJSON([]byte) error { return nil }
 
 // quoteBody is "(media type): start of the text" for a body that is not what was expected.
 func quoteBody(r redactor, data []byte, contentType string) string {

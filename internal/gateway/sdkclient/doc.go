@@ -30,8 +30,13 @@ limitations under the License.
 //   - Error responses (any status outside 2xx) are read through a 1 MiB limit and keep the
 //     HTTP status, error_code, error_msg, X-Request-Id and Retry-After. A body that is not a
 //     gateway error (an HTML page from a proxy, truncated JSON) becomes a short, sanitised
-//     description instead of a panic or a megabyte of markup. Successful bodies are limited
-//     to 64 MiB.
+//     description instead of a panic or a megabyte of markup.
+//   - Successful bodies are read through the bound New is given (bounds.go: 4 MiB for a page
+//     or an object, 16 MiB for an exported document) before the SDK decodes them, and a page
+//     holding more items than the request's limit asked for is refused undecoded: an endpoint
+//     that answers 60 MB costs the manager the bound, not the 60 MB decoded. ListBound bounds
+//     a listing of many pages in items (20,000) and time (2 minutes). Each bound reached is a
+//     transient *gateway.Error that names it.
 //   - Error never returns text holding a credential: the access key, the signature, the token
 //     and the security token the request carried are redacted from whatever the gateway
 //     echoes, and the secret key never leaves the process.

@@ -27,6 +27,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"sort"
@@ -48,9 +49,11 @@ const (
 	maxRetryAfter = 10 * time.Minute
 )
 
-type errorHandler struct{}
+type errorHandler struct {
+	bound BodyBound
+}
 
-func (errorHandler) HandleError(req *request.DefaultHttpRequest, resp *response.DefaultHttpResponse) error {
+func (h errorHandler) HandleError(req *request.DefaultHttpRequest, resp *response.DefaultHttpResponse) error {
 	if resp == nil || resp.Response == nil {
 		return &gateway.Error{Err: errors.New("no HTTP response")}
 	}
@@ -63,35 +66,61 @@ func (errorHandler) HandleError(req *request.DefaultHttpRequest, resp *response.
 		method = req.GetMethod()
 	}
 	// Not returned directly: a nil *gateway.Error in an error interface is not a nil error.
-	if e := checkBody(r, method, resp.Response); e != nil {
+	if e := checkBody(r, method, resp.Response, h.bound); e != nil {
 		return e
 	}
 	return nil
 }
 
-// checkBody reads the body of a successful response, leaving it in place for the SDK to decode,
-// and refuses one that no operation of the adapters answers.
-func checkBody(r redactor, method string, resp *http.Response) *gateway.Error {
+// checkBody reads the body of a successful response through its bound, leaving it in place for
+// the SDK to decode, and refuses one that no operation of the adapters answers: too large, not
+// JSON, or a page holding more items than the request's limit asked for. The SDK decodes only
+// what passes.
+func checkBody(r redactor, method string, resp *http.Response, bound BodyBound) *gateway.Error {
 	if resp.Body == nil {
 		return nil
 	}
 	data, err := io.ReadAll(resp.Body)
 	_ = resp.Body.Close()
 	resp.Body = io.NopCloser(bytes.NewReader(data))
+	e := &gateway.Error{HTTPStatus: resp.StatusCode, RequestID: requestID(r, resp.Header.Get("X-Request-Id"))}
 	var problem string
 	switch {
 	case errors.Is(err, errBodyTooLarge):
-		problem = "the response body exceeds " + strconv.Itoa(maxBody>>20) + " MiB"
+		e.Err = &TooLargeError{Bound: bound}
+		return e
 	case err != nil:
 		problem = readFailure(r, "reading the response body", err)
 	default:
 		problem = malformedBody(r, method, resp.StatusCode, data, resp.Header.Get("Content-Type"))
 	}
 	if problem == "" {
+		problem = overfullPage(r, resp.Request, data)
+	}
+	if problem == "" {
 		return nil
 	}
-	return &gateway.Error{HTTPStatus: resp.StatusCode, RequestID: requestID(r, resp.Header.Get("X-Request-Id")),
-		Err: errors.New(problem)}
+	e.Err = errors.New(problem)
+	return e
+}
+
+// overfullPage says what is wrong with a page that holds more items than its request's limit
+// asked for, or "" for any other body: the gateway never does that, and decoding such a page
+// could cost far more memory than the body.
+func overfullPage(r redactor, req *http.Request, data []byte) string {
+	if req == nil || req.URL == nil {
+		return ""
+	}
+	limit, err := strconv.Atoi(req.URL.Query().Get("limit"))
+	if err != nil || limit <= 0 {
+		return ""
+	}
+	name, n := overfull(data, limit)
+	if n == 0 {
+		return ""
+	}
+	return fmt.Sprintf("the page holds %d items in %q, more than the %d it asked for", n,
+		clip(clean(r.apply(name)), maxID), limit)
 }
 
 // readError reads a response outside 2xx. Err is set only when the body is not a gateway error

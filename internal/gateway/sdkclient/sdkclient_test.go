@@ -196,7 +196,7 @@ func TestRedaction(t *testing.T) {
 	for name, c := range creds {
 		for _, html := range []bool{false, true} {
 			srv := httptest.NewServer(echo(html))
-			hc, err := New(gateway.Config{Endpoint: srv.URL, ProjectID: "p", Credentials: c})
+			hc, err := New(gateway.Config{Endpoint: srv.URL, ProjectID: "p", Credentials: c}, PageBody)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -267,7 +267,7 @@ func TestUserAgent(t *testing.T) {
 		_, _ = io.WriteString(w, `{"total":0,"size":0,"envs":[]}`)
 	}))
 	defer srv.Close()
-	hc, err := New(gateway.Config{Endpoint: srv.URL, ProjectID: "p", Credentials: gateway.Credentials{Token: "t"}, Instance: "pod-a-7"})
+	hc, err := New(gateway.Config{Endpoint: srv.URL, ProjectID: "p", Credentials: gateway.Credentials{Token: "t"}, Instance: "pod-a-7"}, PageBody)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -306,7 +306,7 @@ func TestCheckBody(t *testing.T) {
 			if tc.contentType != "" {
 				resp.Header.Set("Content-Type", tc.contentType)
 			}
-			e := checkBody(nil, tc.method, resp)
+			e := checkBody(nil, tc.method, resp, PageBody)
 			switch {
 			case tc.want == "" && e != nil:
 				t.Errorf("checkBody = %q; want none", e.Err)
@@ -369,7 +369,7 @@ func FuzzCheckBody(f *testing.F) {
 		resp := &http.Response{StatusCode: status, Header: http.Header{}, Body: io.NopCloser(bytes.NewReader(body))}
 		resp.Header.Set("Content-Type", contentType)
 		resp.Header.Set("X-Request-Id", "r")
-		if e := checkBody(nil, http.MethodGet, resp); e != nil {
+		if e := checkBody(nil, http.MethodGet, resp, PageBody); e != nil {
 			checkGatewayText(t, Error("list APIs", e))
 		}
 		if rest, _ := io.ReadAll(resp.Body); !bytes.Equal(rest, body) {
