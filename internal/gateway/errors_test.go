@@ -145,3 +145,24 @@ func TestCallerPausesOnThrottle(t *testing.T) {
 		}
 	}
 }
+
+// TestCallerStopsAtTheDeadline: a call to a gateway that never answers ends for the caller
+// when its context does, whatever the HTTP client's own timeout.
+func TestCallerStopsAtTheDeadline(t *testing.T) {
+	c := &Caller{Gateway: "ns/gw", Gate: NewGate(1000, 1000)}
+	release := make(chan struct{})
+	defer close(release)
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	err := c.Do(ctx, "list environments", func() error { <-release; return nil })
+	if !errors.Is(err, context.DeadlineExceeded) || Classify(err).Class != Transient {
+		t.Fatalf("a call past its deadline returned %v", err)
+	}
+	if waited := time.Since(start); waited > 5*time.Second {
+		t.Errorf("the caller waited %s for a call past its deadline", waited)
+	}
+	if err := c.Do(context.Background(), "list environments", func() error { return nil }); err != nil {
+		t.Errorf("a call without a deadline: %v", err)
+	}
+}

@@ -144,7 +144,7 @@ func (c *Caller) Do(ctx context.Context, op string, call func() error) error {
 	start := time.Now()
 	err := c.Gate.Wait(ctx)
 	if err == nil {
-		err = call()
+		err = callWithin(ctx, op, call)
 	} else {
 		err = Transport(op, err)
 	}
@@ -156,6 +156,24 @@ func (c *Caller) Do(ctx context.Context, op string, call func() error) error {
 		c.Metrics.Latency.WithLabelValues(c.Gateway, op).Observe(time.Since(start).Seconds())
 	}
 	return err
+}
+
+// callWithin runs call, and returns when ctx ends if call has not by then. The SDK's calls
+// take no context and end only at their HTTP timeout, so a pass's deadline would not bound a
+// gateway that accepts and never answers; the abandoned call ends at that timeout, and its
+// answer is dropped.
+func callWithin(ctx context.Context, op string, call func() error) error {
+	if ctx.Done() == nil {
+		return call()
+	}
+	done := make(chan error, 1)
+	go func() { done <- call() }()
+	select {
+	case err := <-done:
+		return err
+	case <-ctx.Done():
+		return Transport(op, ctx.Err())
+	}
 }
 
 // resultCode is the metrics label of an outcome: "ok"; the error code when it is a known one,
