@@ -69,6 +69,7 @@ func main() {
 		secretTargets  bool
 		allowed        string
 		allowHTTP      bool
+		clusterNS      string
 	)
 	flag.StringVar(&metricsAddr, "metrics-bind-address", "0",
 		"Address the metrics endpoint binds to, for example :8443 (secure) or :8080; 0 disables it.")
@@ -107,6 +108,9 @@ func main() {
 			"reason EndpointNotAllowed and nothing is sent. Add your Huawei Cloud Stack domain here.")
 	flag.BoolVar(&allowHTTP, "insecure-allow-http", false,
 		"Allow http:// gateway endpoints, which send credentials in clear (a simulator or a test gateway only).")
+	flag.StringVar(&clusterNS, "cluster-resource-namespace", ownNamespace(),
+		"Namespace the credentials Secrets and CA bundles of ClusterApiGateways are read from; default: the manager's "+
+			"own namespace. Tenants need not, and should not, be able to read it.")
 	opts := zap.Options{Development: false}
 	opts.BindFlags(flag.CommandLine)
 	flag.Parse()
@@ -154,14 +158,22 @@ func main() {
 	connector := &controller.Connector{
 		Reader: mgr.GetAPIReader(), Registry: driver.NewRegistry(), Metrics: gatewayMetrics,
 		BatchWindow: batchWindow, BatchSpacing: batchSpacing, BatchMaxSize: batchMaxSize, Timeout: gatewayTimeout,
-		Instance:  instanceName(),
-		Endpoints: controller.EndpointPolicy{Allowed: splitList(allowed), InsecureAllowHTTP: allowHTTP},
+		Instance:                 instanceName(),
+		Endpoints:                controller.EndpointPolicy{Allowed: splitList(allowed), InsecureAllowHTTP: allowHTTP},
+		ClusterResourceNamespace: clusterNS,
 	}
 	if err := (&controller.ApiGatewayReconciler{
 		Client: mgr.GetClient(), Connections: connector, Recorder: mgr.GetEventRecorder("apig-operator"),
 		Metrics: gatewayMetrics,
 	}).SetupWithManager(mgr); err != nil {
 		log.Error(err, "Unable to set up the controller", "controller", "ApiGateway")
+		os.Exit(1)
+	}
+	if err := (&controller.ClusterApiGatewayReconciler{
+		Client: mgr.GetClient(), Connector: connector, Recorder: mgr.GetEventRecorder("apig-operator"),
+		Metrics: gatewayMetrics,
+	}).SetupWithManager(mgr); err != nil {
+		log.Error(err, "Unable to set up the controller", "controller", "ClusterApiGateway")
 		os.Exit(1)
 	}
 	if err := (&controller.ApiPublicationReconciler{
@@ -214,4 +226,15 @@ func splitList(v string) []string {
 		}
 	}
 	return out
+}
+
+// ownNamespace is the namespace of the manager's service account when it runs in a Pod, and
+// the namespace config/default deploys it to otherwise.
+func ownNamespace() string {
+	if ns, err := os.ReadFile("/var/run/secrets/kubernetes.io/serviceaccount/namespace"); err == nil {
+		if s := strings.TrimSpace(string(ns)); s != "" {
+			return s
+		}
+	}
+	return "apig-operator-system"
 }

@@ -23,10 +23,11 @@ import (
 // ApiExportSpec states which published definitions are exported, how, and
 // where to.
 type ApiExportSpec struct {
-	// gatewayRef names the ApiGateway, in the same namespace, to export from. It
-	// must be an APIG gateway: DataArts has no export.
+	// gatewayRef names the gateway to export from: an ApiGateway in the same
+	// namespace, or a ClusterApiGateway that admits this namespace. It must be an
+	// APIG gateway: DataArts has no export.
 	// +required
-	GatewayRef LocalObjectReference `json:"gatewayRef"`
+	GatewayRef GatewayReference `json:"gatewayRef"`
 
 	// environment whose published definitions are exported, by name (for example
 	// RELEASE) or ID.

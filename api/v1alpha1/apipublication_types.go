@@ -89,10 +89,11 @@ type PublishedApi struct {
 // +kubebuilder:validation:XValidation:rule="has(self.apis) != has(self.group)",message="set exactly one of spec.apis or spec.group"
 // +kubebuilder:validation:XValidation:rule="!(has(self.group) && has(self.state) && self.state == 'Suspended')",message="spec.state Suspended is DataArts only and spec.group is APIG only: list the APIs in spec.apis, or use state Published or Offline",fieldPath=".state"
 type ApiPublicationSpec struct {
-	// gatewayRef names the ApiGateway, in the same namespace, that the APIs live
-	// on.
+	// gatewayRef names the gateway the APIs live on: an ApiGateway in the same
+	// namespace (kind ApiGateway, the default), or a ClusterApiGateway whose
+	// namespaceSelector admits this namespace.
 	// +required
-	GatewayRef LocalObjectReference `json:"gatewayRef"`
+	GatewayRef GatewayReference `json:"gatewayRef"`
 
 	// environment is the APIG environment, by name (RELEASE is the built-in
 	// production environment) or by ID. Required for APIG; ignored for DataArts,

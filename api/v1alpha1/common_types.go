@@ -37,6 +37,24 @@ type LocalObjectReference struct {
 	Name string `json:"name"`
 }
 
+// GatewayReference names the gateway an object uses: an ApiGateway in its own
+// namespace, or a ClusterApiGateway that admits its namespace.
+type GatewayReference struct {
+	// kind of the gateway object: ApiGateway (default) or ClusterApiGateway.
+	// +optional
+	// +kubebuilder:default=ApiGateway
+	// +kubebuilder:validation:Enum=ApiGateway;ClusterApiGateway
+	Kind string `json:"kind,omitempty"`
+
+	// name of the ApiGateway in the namespace of the referring object, or of the
+	// ClusterApiGateway: a DNS subdomain name.
+	// +required
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=253
+	// +kubebuilder:validation:XValidation:rule="!format.dns1123Subdomain().validate(self).hasValue()",message="name must be a DNS subdomain name: lower-case letters, digits, '-' and '.', starting and ending with a letter or digit"
+	Name string `json:"name"`
+}
+
 // ApiReference selects one API of a gateway, by ID or by name: exactly one of
 // the two.
 // +kubebuilder:validation:XValidation:rule="has(self.id) != has(self.name)",message="set exactly one of id or name for each API"

@@ -50,6 +50,9 @@ const (
 	// --allowed-endpoints, or uses http without --insecure-allow-http; nothing is
 	// sent.
 	ReasonEndpointNotAllowed = "EndpointNotAllowed"
+	// ReasonNamespaceNotAllowed: the ClusterApiGateway named by gatewayRef does not
+	// admit the object's namespace (its spec.namespaceSelector).
+	ReasonNamespaceNotAllowed = "NamespaceNotAllowed"
 	// ReasonSecretNotFound: the credentials Secret does not exist.
 	ReasonSecretNotFound = "SecretNotFound"
 	// ReasonCABundleNotFound: the CA bundle Secret or ConfigMap, or its key, does not

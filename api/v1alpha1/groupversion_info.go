@@ -15,7 +15,7 @@ limitations under the License.
 */
 
 // Package v1alpha1 holds the publishing.apig-operator.dev/v1alpha1 API: ApiGateway (how to reach
-// a gateway), ApiPublication (which APIs are published where) and ApiExport (the published
+// a gateway) and ClusterApiGateway (the same, for the namespaces it admits), ApiPublication (which APIs are published where) and ApiExport (the published
 // definitions as a document in the cluster).
 // +kubebuilder:object:generate=true
 // +groupName=publishing.apig-operator.dev
@@ -41,6 +41,7 @@ var (
 func addKnownTypes(s *runtime.Scheme) error {
 	s.AddKnownTypes(GroupVersion,
 		&ApiGateway{}, &ApiGatewayList{},
+		&ClusterApiGateway{}, &ClusterApiGatewayList{},
 		&ApiPublication{}, &ApiPublicationList{},
 		&ApiExport{}, &ApiExportList{},
 	)

@@ -116,7 +116,7 @@ func (r *ApiExportReconciler) reconcileNormal(ctx context.Context, s *expScope) 
 			"or run the manager with %s and the RBAC of the kustomize component %s",
 			exp.Spec.Target.Secret.Name, secretTargetsFlag, secretTargetsComponent))
 	}
-	gw, conn, err := r.Connections.ForRef(ctx, r.Client, exp.Namespace, exp.Spec.GatewayRef.Name)
+	gw, conn, err := r.Connections.ForRef(ctx, r.Client, exp.Namespace, exp.Spec.GatewayRef)
 	if err != nil {
 		return err
 	}
@@ -290,7 +290,7 @@ func (r *ApiExportReconciler) finish(ctx context.Context, s *expScope, err error
 // their gateway, and their ApiGateways.
 func (r *ApiExportReconciler) SetupWithManager(mgr ctrl.Manager) error {
 	if err := mgr.GetFieldIndexer().IndexField(context.Background(), &v1alpha1.ApiExport{}, indexExportGateway,
-		func(o client.Object) []string { return []string{o.(*v1alpha1.ApiExport).Spec.GatewayRef.Name} }); err != nil {
+		func(o client.Object) []string { return []string{refKey(o.(*v1alpha1.ApiExport).Spec.GatewayRef)} }); err != nil {
 		return err
 	}
 	if err := mgr.GetFieldIndexer().IndexField(context.Background(), &v1alpha1.ApiExport{}, indexExportTarget,
@@ -310,11 +310,13 @@ func (r *ApiExportReconciler) SetupWithManager(mgr ctrl.Manager) error {
 	}
 	return b.
 		Watches(&v1alpha1.ApiPublication{}, handler.EnqueueRequestsFromMapFunc(r.exportsOnGateway(func(o client.Object) string {
-			return o.(*v1alpha1.ApiPublication).Spec.GatewayRef.Name
+			return refKey(o.(*v1alpha1.ApiPublication).Spec.GatewayRef)
 		})), builder.WithPredicates(publishedChanged())).
-		Watches(&v1alpha1.ApiGateway{}, handler.EnqueueRequestsFromMapFunc(r.exportsOnGateway(client.Object.GetName)),
+		Watches(&v1alpha1.ApiGateway{}, handler.EnqueueRequestsFromMapFunc(r.exportsOf()),
 			builder.WithPredicates(predicate.Or(predicate.GenerationChangedPredicate{}, readyChanged()))).
-		WatchesRawSource(source.Channel(r.Connections.Rebuilt(), handler.EnqueueRequestsFromMapFunc(r.exportsOnGateway(client.Object.GetName)))).
+		Watches(&v1alpha1.ClusterApiGateway{}, handler.EnqueueRequestsFromMapFunc(r.exportsOf()),
+			builder.WithPredicates(predicate.Or(predicate.GenerationChangedPredicate{}, readyChanged()))).
+		WatchesRawSource(source.Channel(r.Connections.Rebuilt(), handler.EnqueueRequestsFromMapFunc(r.exportsOf()))).
 		WithOptions(controllerOptions(exportWorkers)).
 		Complete(r)
 }
@@ -331,6 +333,11 @@ func (r *ApiExportReconciler) exportsTargeting(kind string) handler.MapFunc {
 	return func(ctx context.Context, o client.Object) []reconcile.Request {
 		return requestsByIndex(ctx, r.Client, &v1alpha1.ApiExportList{}, o.GetNamespace(), indexExportTarget, kind+"/"+o.GetName())
 	}
+}
+
+// exportsOf maps a gateway object to the ApiExports that use it.
+func (r *ApiExportReconciler) exportsOf() handler.MapFunc {
+	return referrersOf(r.Client, func() client.ObjectList { return &v1alpha1.ApiExportList{} }, indexExportGateway)
 }
 
 // exportsOnGateway maps an object to the ApiExports in its namespace on the gateway it names.

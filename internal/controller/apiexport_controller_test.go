@@ -64,7 +64,7 @@ func (g *simGateway) export(name, oas, format string) *v1alpha1.ApiExport {
 	return &v1alpha1.ApiExport{
 		ObjectMeta: metav1.ObjectMeta{Namespace: g.ns, Name: name},
 		Spec: v1alpha1.ApiExportSpec{
-			GatewayRef: v1alpha1.LocalObjectReference{Name: g.gw.Name}, Environment: "RELEASE",
+			GatewayRef: v1alpha1.GatewayReference{Name: g.gw.Name}, Environment: "RELEASE",
 			Group: v1alpha1.GroupReference{Name: "shop"}, OASVersion: oas, Define: "spec", Format: format,
 			Target: v1alpha1.ExportTarget{ConfigMap: &v1alpha1.ExportTargetObject{Name: name}},
 		},
@@ -263,7 +263,7 @@ func TestApiExportSecretTargets(t *testing.T) {
 	newExport := func() *v1alpha1.ApiExport {
 		return &v1alpha1.ApiExport{
 			ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "shop-openapi", UID: "uid-exp", Generation: 1},
-			Spec: v1alpha1.ApiExportSpec{GatewayRef: v1alpha1.LocalObjectReference{Name: "gw"}, Environment: "RELEASE",
+			Spec: v1alpha1.ApiExportSpec{GatewayRef: v1alpha1.GatewayReference{Name: "gw"}, Environment: "RELEASE",
 				Group:  v1alpha1.GroupReference{Name: "shop"},
 				Target: v1alpha1.ExportTarget{Secret: &v1alpha1.ExportTargetObject{Name: "shop-openapi"}}},
 		}

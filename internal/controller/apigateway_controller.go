@@ -21,6 +21,7 @@ import (
 	"fmt"
 
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/tools/events"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
@@ -76,14 +77,14 @@ func (r *ApiGatewayReconciler) Reconcile(ctx context.Context, req ctrl.Request) 
 	defer func() { res, err = r.finish(ctx, s, err) }()
 	probeCtx, cancel := context.WithTimeout(ctx, probeDeadline)
 	defer cancel()
-	return ctrl.Result{}, r.probe(probeCtx, s)
+	return ctrl.Result{}, probe(probeCtx, r.Connections, s)
 }
 
 // probe connects and makes the provider's cheapest call. Its failures are put in the words of
-// an ApiGateway's owner: which field or Secret to look at.
-func (r *ApiGatewayReconciler) probe(ctx context.Context, s *gwScope) error {
+// a gateway's owner: which field or Secret to look at.
+func probe(ctx context.Context, conns Connections, s *gwScope) error {
 	gw := s.gw
-	conn, err := r.Connections.Connect(ctx, gw)
+	conn, err := conns.Connect(ctx, gw)
 	if err != nil {
 		return err
 	}
@@ -161,6 +162,86 @@ func (r *ApiGatewayReconciler) gatewaysUsing(kind string) handler.MapFunc {
 		if kind == kindSecret {
 			reqs = append(reqs, requestsByIndex(ctx, r.Client, &v1alpha1.ApiGatewayList{}, o.GetNamespace(),
 				indexGatewaySecret, o.GetName())...)
+		}
+		return reqs
+	}
+}
+
+// ClusterApiGatewayReconciler checks each ClusterApiGateway as ApiGatewayReconciler checks an
+// ApiGateway, through its ApiGateway view: its Secrets are read in the manager's namespace.
+type ClusterApiGatewayReconciler struct {
+	client.Client
+	Connector *Connector
+	Recorder  events.EventRecorder
+	Metrics   *gateway.Metrics
+}
+
+// +kubebuilder:rbac:groups=publishing.apig-operator.dev,resources=clusterapigateways,verbs=get;list;watch
+// +kubebuilder:rbac:groups=publishing.apig-operator.dev,resources=clusterapigateways/status,verbs=get;patch
+// +kubebuilder:rbac:groups="",resources=namespaces,verbs=get;list;watch
+
+// Reconcile probes one ClusterApiGateway.
+func (r *ClusterApiGatewayReconciler) Reconcile(ctx context.Context, req ctrl.Request) (res ctrl.Result, err error) {
+	cgw := &v1alpha1.ClusterApiGateway{}
+	if err := r.Get(ctx, req.NamespacedName, cgw); err != nil {
+		if client.IgnoreNotFound(err) == nil {
+			key := v1alpha1.KindClusterApiGateway + "/" + req.Name
+			r.Connector.Forget(key)
+			r.Metrics.Forget(key)
+		}
+		return ctrl.Result{}, client.IgnoreNotFound(err)
+	}
+	if !cgw.DeletionTimestamp.IsZero() {
+		return ctrl.Result{}, nil
+	}
+	view := r.Connector.clusterView(cgw)
+	s := &gwScope{gw: view, before: view.DeepCopy()}
+	probeCtx, cancel := context.WithTimeout(ctx, probeDeadline)
+	defer cancel()
+	err = probe(probeCtx, r.Connector, s)
+	summarizeGateway(s, err)
+	recordStallChange(r.Recorder, cgw, s.before.Status.Conditions, view.Status.Conditions)
+	before := cgw.DeepCopy()
+	cgw.Status = view.Status
+	if perr := patchStatus(ctx, r.Client, cgw, before, cgw.Status, before.Status); perr != nil {
+		return ctrl.Result{}, perr
+	}
+	return outcomeOf(err).result(jitter(observeInterval(view)))
+}
+
+// SetupWithManager registers the controller: ClusterApiGateways, and the Secrets and
+// ConfigMaps of the manager's namespace they name (metadata only).
+func (r *ClusterApiGatewayReconciler) SetupWithManager(mgr ctrl.Manager) error {
+	return ctrl.NewControllerManagedBy(mgr).
+		Named("clusterapigateway").
+		For(&v1alpha1.ClusterApiGateway{}, builder.WithPredicates(specOrRequestChanged())).
+		WatchesMetadata(&corev1.Secret{}, handler.EnqueueRequestsFromMapFunc(r.gatewaysUsing(kindSecret))).
+		WatchesMetadata(&corev1.ConfigMap{}, handler.EnqueueRequestsFromMapFunc(r.gatewaysUsing(kindConfigMap))).
+		WithOptions(controllerOptions(gatewayWorkers)).
+		Complete(r)
+}
+
+// gatewaysUsing maps a Secret or ConfigMap of the manager's namespace to the
+// ClusterApiGateways that name it. There are few of them: a list is cheaper than an index.
+func (r *ClusterApiGatewayReconciler) gatewaysUsing(kind string) handler.MapFunc {
+	return func(ctx context.Context, o client.Object) []reconcile.Request {
+		if o.GetNamespace() != r.Connector.ClusterResourceNamespace {
+			return nil
+		}
+		list := &v1alpha1.ClusterApiGatewayList{}
+		if err := r.List(ctx, list); err != nil {
+			ctrl.LoggerFrom(ctx).Error(err, "Listing the ClusterApiGateways")
+			return nil
+		}
+		var reqs []reconcile.Request
+		for _, cgw := range list.Items {
+			uses := kind == kindSecret && cgw.Spec.CredentialsRef.Name == o.GetName()
+			if tls := cgw.Spec.TLS; tls != nil && tls.CABundleRef != nil && tls.CABundleRef.Name == o.GetName() {
+				uses = uses || tls.CABundleRef.Kind == kind || (tls.CABundleRef.Kind == "" && kind == kindConfigMap)
+			}
+			if uses {
+				reqs = append(reqs, reconcile.Request{NamespacedName: types.NamespacedName{Name: cgw.Name}})
+			}
 		}
 		return reqs
 	}

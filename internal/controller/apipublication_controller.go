@@ -26,7 +26,6 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
-	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 	"sigs.k8s.io/controller-runtime/pkg/source"
 
 	"github.com/apig-operator/apig-operator/api/v1alpha1"
@@ -105,7 +104,7 @@ func (r *ApiPublicationReconciler) Reconcile(ctx context.Context, req ctrl.Reque
 
 // connect finds the ApiGateway and its connection.
 func (r *ApiPublicationReconciler) connect(ctx context.Context, s *pubScope) error {
-	gw, conn, err := r.Connections.ForRef(ctx, r.Client, s.pub.Namespace, s.pub.Spec.GatewayRef.Name)
+	gw, conn, err := r.Connections.ForRef(ctx, r.Client, s.pub.Namespace, s.pub.Spec.GatewayRef)
 	s.gw, s.conn = gw, conn
 	return err
 }
@@ -129,7 +128,7 @@ func (r *ApiPublicationReconciler) reconcileNormal(ctx context.Context, s *pubSc
 	if err != nil {
 		return err
 	}
-	s.location = location{instance: instanceKey(s.gw), gateway: s.gw.Name, envID: resolved.EnvID}
+	s.location = location{instance: instanceKey(s.gw), gateway: refKey(s.pub.Spec.GatewayRef), envID: resolved.EnvID}
 	if err := r.markOwners(ctx, s, s.location, resolved.Targets); err != nil {
 		return err
 	}
@@ -226,7 +225,7 @@ func (r *ApiPublicationReconciler) finish(ctx context.Context, s *pubScope, err 
 func (r *ApiPublicationReconciler) SetupWithManager(mgr ctrl.Manager) error {
 	ctx := context.Background()
 	if err := mgr.GetFieldIndexer().IndexField(ctx, &v1alpha1.ApiPublication{}, indexPublicationGateway,
-		func(o client.Object) []string { return []string{o.(*v1alpha1.ApiPublication).Spec.GatewayRef.Name} }); err != nil {
+		func(o client.Object) []string { return []string{refKey(o.(*v1alpha1.ApiPublication).Spec.GatewayRef)} }); err != nil {
 		return err
 	}
 	if err := mgr.GetFieldIndexer().IndexField(ctx, &v1alpha1.ApiPublication{}, indexPublicationClaim, claimKeys); err != nil {
@@ -240,14 +239,16 @@ func (r *ApiPublicationReconciler) SetupWithManager(mgr ctrl.Manager) error {
 	return ctrl.NewControllerManagedBy(mgr).
 		Named("apipublication").
 		For(&v1alpha1.ApiPublication{}, builder.WithPredicates(predicate.Or(specOrRequestChanged(), deletionStarted()))).
-		Watches(&v1alpha1.ApiGateway{}, handler.EnqueueRequestsFromMapFunc(r.publicationsOf),
+		Watches(&v1alpha1.ApiGateway{}, handler.EnqueueRequestsFromMapFunc(r.publicationsOf()),
 			builder.WithPredicates(predicate.Or(predicate.GenerationChangedPredicate{}, readyChanged()))).
-		WatchesRawSource(source.Channel(r.Connections.Rebuilt(), handler.EnqueueRequestsFromMapFunc(r.publicationsOf))).
+		Watches(&v1alpha1.ClusterApiGateway{}, handler.EnqueueRequestsFromMapFunc(r.publicationsOf()),
+			builder.WithPredicates(predicate.Or(predicate.GenerationChangedPredicate{}, readyChanged()))).
+		WatchesRawSource(source.Channel(r.Connections.Rebuilt(), handler.EnqueueRequestsFromMapFunc(r.publicationsOf()))).
 		WatchesRawSource(source.Channel(r.inflight.events, &handler.EnqueueRequestForObject{})).
 		WithOptions(controllerOptions(concurrency)).
 		Complete(r)
 }
 
-func (r *ApiPublicationReconciler) publicationsOf(ctx context.Context, o client.Object) []reconcile.Request {
-	return requestsByIndex(ctx, r.Client, &v1alpha1.ApiPublicationList{}, o.GetNamespace(), indexPublicationGateway, o.GetName())
+func (r *ApiPublicationReconciler) publicationsOf() handler.MapFunc {
+	return referrersOf(r.Client, func() client.ObjectList { return &v1alpha1.ApiPublicationList{} }, indexPublicationGateway)
 }

@@ -93,7 +93,7 @@ func (r *ApiPublicationReconciler) takeOffline(ctx context.Context, s *pubScope)
 	case err != nil:
 		return deletionBlocked(err)
 	}
-	loc := location{instance: instanceKey(s.gw), gateway: s.gw.Name, envID: resolved.EnvID}
+	loc := location{instance: instanceKey(s.gw), gateway: refKey(pub.Spec.GatewayRef), envID: resolved.EnvID}
 	for _, id := range known {
 		if !slices.ContainsFunc(resolved.Targets, func(t driver.Target) bool { return t.ID == id }) {
 			resolved.Targets = append(resolved.Targets, driver.Target{ID: id})

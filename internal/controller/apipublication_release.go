@@ -97,8 +97,8 @@ func (r *ApiPublicationReconciler) release(ctx context.Context, s *pubScope, pen
 			return pending, err
 		}
 		conn := s.conn
-		if loc.gateway != s.pub.Spec.GatewayRef.Name || conn == nil {
-			if _, conn, err = r.Connections.ForRef(ctx, r.Client, s.pub.Namespace, loc.gateway); err != nil {
+		if loc.gateway != refKey(s.pub.Spec.GatewayRef) || conn == nil {
+			if _, conn, err = r.Connections.ForRef(ctx, r.Client, s.pub.Namespace, refOfKey(loc.gateway)); err != nil {
 				for _, rel := range group {
 					rel.Error = &v1alpha1.ApiError{Code: v1alpha1.ReasonGatewayNotReady, Message: fmt.Sprintf(
 						"cannot take it offline where it was published: %v; set spec.deletionPolicy to Retain to leave it", err)}

@@ -28,6 +28,7 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/event"
@@ -43,7 +44,8 @@ type Connections interface {
 	Connect(ctx context.Context, gw *v1alpha1.ApiGateway) (*driver.Conn, error)
 	// ForRef finds the ApiGateway an object names and its connection; a missing or not Ready
 	// ApiGateway is a waiting error naming it.
-	ForRef(ctx context.Context, r client.Reader, namespace, name string) (*v1alpha1.ApiGateway, *driver.Conn, error)
+	ForRef(ctx context.Context, r client.Reader, namespace string, ref v1alpha1.GatewayReference) (*v1alpha1.ApiGateway,
+		*driver.Conn, error)
 	// Forget drops the connection of a deleted ApiGateway (namespace/name).
 	Forget(name string)
 	// Rebuilt receives an ApiGateway whenever its connection is rebuilt for the same
@@ -80,6 +82,9 @@ type Connector struct {
 	Instance string
 	// Endpoints says which hosts may be called; the zero value admits none.
 	Endpoints EndpointPolicy
+	// ClusterResourceNamespace is where the Secrets and ConfigMaps of ClusterApiGateways are
+	// read: the manager's own namespace.
+	ClusterResourceNamespace string
 
 	flights singleflight.Group
 
@@ -128,7 +133,7 @@ func (c *Connector) Connect(ctx context.Context, gw *v1alpha1.ApiGateway) (*driv
 	if err != nil {
 		return nil, err
 	}
-	name := gw.Namespace + "/" + gw.Name
+	name := gatewayKey(gw)
 	fingerprint := fmt.Sprintf("%s/%d/%s/%s", gw.UID, gw.Generation, credsVersion, caVersion)
 	if conn, ok := c.Registry.Get(name); ok && conn.Fingerprint == fingerprint {
 		return conn, nil
@@ -155,7 +160,7 @@ func (c *Connector) Connect(ctx context.Context, gw *v1alpha1.ApiGateway) (*driv
 // without reading the Secret; otherwise it connects. Secret changes reach the registry
 // through the ApiGateway controller, which watches Secrets.
 func (c *Connector) Current(ctx context.Context, gw *v1alpha1.ApiGateway) (*driver.Conn, error) {
-	if conn, ok := c.Registry.Get(gw.Namespace + "/" + gw.Name); ok &&
+	if conn, ok := c.Registry.Get(gatewayKey(gw)); ok &&
 		strings.HasPrefix(conn.Fingerprint, fmt.Sprintf("%s/%d/", gw.UID, gw.Generation)) {
 		return conn, nil
 	}
@@ -269,23 +274,23 @@ func (c *Connector) caBundle(ctx context.Context, gw *v1alpha1.ApiGateway) ([]by
 	return pem, obj.GetResourceVersion(), nil
 }
 
-// ForRef finds the ApiGateway an object names and its connection. A missing or not Ready
-// ApiGateway is a waiting error naming it: the ApiGateway watch brings the object back.
-func (c *Connector) ForRef(ctx context.Context, r client.Reader, namespace, name string) (*v1alpha1.ApiGateway, *driver.Conn, error) {
-	gw := &v1alpha1.ApiGateway{}
-	if err := r.Get(ctx, types.NamespacedName{Namespace: namespace, Name: name}, gw); err != nil {
-		if apierrors.IsNotFound(err) {
-			return nil, nil, waiting(v1alpha1.ReasonGatewayNotFound, gateway.NotFoundDelay,
-				fmt.Errorf("ApiGateway %s does not exist", name))
-		}
+// ForRef finds the gateway an object names and its connection: an ApiGateway of its
+// namespace, or a ClusterApiGateway that admits the namespace, as an ApiGateway view (see
+// clusterView). A missing, refused or not Ready gateway is a waiting error naming it: the
+// gateway watch brings the object back.
+func (c *Connector) ForRef(ctx context.Context, r client.Reader, namespace string,
+	ref v1alpha1.GatewayReference) (*v1alpha1.ApiGateway, *driver.Conn, error) {
+	gw, err := c.gatewayOf(ctx, r, namespace, ref)
+	if err != nil {
 		return nil, nil, err
 	}
+	what := gatewayKind(gw) + " " + gw.Name
 	// Only a gateway known to be unusable blocks: a probe that failed transiently or was
 	// throttled must not stop every object using the gateway.
 	if cond := meta.FindStatusCondition(gw.Status.Conditions, v1alpha1.ConditionReady); cond == nil ||
 		(cond.Status == metav1.ConditionFalse && cond.Reason != v1alpha1.ReasonRateLimited &&
 			cond.Reason != v1alpha1.ReasonGatewayUnreachable) {
-		msg := fmt.Sprintf("ApiGateway %s is not Ready", gw.Name)
+		msg := what + " is not Ready"
 		if cond := meta.FindStatusCondition(gw.Status.Conditions, v1alpha1.ConditionReady); cond != nil && cond.Message != "" {
 			msg += ": " + cond.Message
 		}
@@ -294,9 +299,85 @@ func (c *Connector) ForRef(ctx context.Context, r client.Reader, namespace, name
 	conn, err := c.Current(ctx, gw)
 	if err != nil {
 		if isPassError(err) {
-			return gw, nil, waiting(v1alpha1.ReasonGatewayNotReady, observeInterval(gw), fmt.Errorf("ApiGateway %s: %w", gw.Name, err))
+			return gw, nil, waiting(v1alpha1.ReasonGatewayNotReady, observeInterval(gw), fmt.Errorf("%s: %w", what, err))
 		}
 		return gw, nil, err
 	}
 	return gw, conn, nil
+}
+
+// gatewayOf reads the gateway object ref names, checking that a ClusterApiGateway admits the
+// namespace.
+func (c *Connector) gatewayOf(ctx context.Context, r client.Reader, namespace string,
+	ref v1alpha1.GatewayReference) (*v1alpha1.ApiGateway, error) {
+	if ref.Kind != v1alpha1.KindClusterApiGateway {
+		gw := &v1alpha1.ApiGateway{}
+		if err := r.Get(ctx, types.NamespacedName{Namespace: namespace, Name: ref.Name}, gw); err != nil {
+			if apierrors.IsNotFound(err) {
+				return nil, waiting(v1alpha1.ReasonGatewayNotFound, gateway.NotFoundDelay,
+					fmt.Errorf("ApiGateway %s does not exist", ref.Name))
+			}
+			return nil, err
+		}
+		return gw, nil
+	}
+	cgw := &v1alpha1.ClusterApiGateway{}
+	if err := r.Get(ctx, types.NamespacedName{Name: ref.Name}, cgw); err != nil {
+		if apierrors.IsNotFound(err) {
+			return nil, waiting(v1alpha1.ReasonGatewayNotFound, gateway.NotFoundDelay,
+				fmt.Errorf("ClusterApiGateway %s does not exist", ref.Name))
+		}
+		return nil, err
+	}
+	ns := &corev1.Namespace{}
+	if err := r.Get(ctx, types.NamespacedName{Name: namespace}, ns); err != nil {
+		return nil, fmt.Errorf("read namespace %s: %w", namespace, err)
+	}
+	if !admits(cgw, ns) {
+		return nil, waiting(v1alpha1.ReasonNamespaceNotAllowed, gateway.NotFoundDelay, fmt.Errorf(
+			"ClusterApiGateway %s does not admit namespace %s: its spec.namespaceSelector does not select it, and nothing "+
+				"is called for this object. Ask the platform team to label the namespace or widen the selector", cgw.Name, namespace))
+	}
+	return c.clusterView(cgw), nil
+}
+
+// admits reports whether a ClusterApiGateway's namespaceSelector selects ns; none selects no
+// namespace.
+func admits(cgw *v1alpha1.ClusterApiGateway, ns *corev1.Namespace) bool {
+	if cgw.Spec.NamespaceSelector == nil {
+		return false
+	}
+	sel, err := metav1.LabelSelectorAsSelector(cgw.Spec.NamespaceSelector)
+	return err == nil && sel.Matches(labels.Set(ns.Labels))
+}
+
+// clusterView is a ClusterApiGateway as the ApiGateway the rest of the package works with:
+// its spec and status, in the manager's namespace, where its Secrets are read. Its Kind tells
+// it apart (gatewayKey, gatewayKind).
+func (c *Connector) clusterView(cgw *v1alpha1.ClusterApiGateway) *v1alpha1.ApiGateway {
+	view := &v1alpha1.ApiGateway{
+		TypeMeta:   metav1.TypeMeta{APIVersion: v1alpha1.GroupVersion.String(), Kind: v1alpha1.KindClusterApiGateway},
+		ObjectMeta: *cgw.ObjectMeta.DeepCopy(),
+		Spec:       *cgw.Spec.ApiGatewaySpec.DeepCopy(),
+		Status:     *cgw.Status.DeepCopy(),
+	}
+	view.Namespace = c.ClusterResourceNamespace
+	return view
+}
+
+// gatewayKind is ApiGateway, or ClusterApiGateway for a view of one.
+func gatewayKind(gw *v1alpha1.ApiGateway) string {
+	if gw.Kind == v1alpha1.KindClusterApiGateway {
+		return v1alpha1.KindClusterApiGateway
+	}
+	return v1alpha1.KindApiGateway
+}
+
+// gatewayKey names a gateway's connection, in the registry and in metrics: namespace/name,
+// or ClusterApiGateway/name.
+func gatewayKey(gw *v1alpha1.ApiGateway) string {
+	if gw.Kind == v1alpha1.KindClusterApiGateway {
+		return v1alpha1.KindClusterApiGateway + "/" + gw.Name
+	}
+	return gw.Namespace + "/" + gw.Name
 }

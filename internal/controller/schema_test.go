@@ -32,6 +32,7 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
 	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/yaml"
@@ -73,6 +74,19 @@ spec:
   environment: RELEASE
   group: {name: shop}
   target: {configMap: {name: shop-openapi}}
+`
+	// validClusterGateway is cluster-scoped: it gets no namespace.
+	validClusterGateway = `
+apiVersion: publishing.apig-operator.dev/v1alpha1
+kind: ClusterApiGateway
+metadata: {name: cgw}
+spec:
+  provider: APIG
+  endpoint: https://apig.cn-north-4.myhuaweicloud.com
+  projectId: 0a1b2c3d4e5f60718293a4b5c6d7e8f9
+  instanceId: eddc4d25480b4cd6b512f270a1b8b341
+  credentialsRef: {name: apig-credentials}
+  namespaceSelector: {matchLabels: {apig-operator.dev/tenant: "true"}}
 `
 )
 
@@ -132,6 +146,7 @@ var _ = Describe("CRD schemas", func() {
 		Expect(pub.Spec.State).To(Equal(publishingv1alpha1.StatePublished))
 		Expect(pub.Spec.Versioning).To(Equal(publishingv1alpha1.VersioningKeep))
 		Expect(pub.Spec.DeletionPolicy).To(Equal(publishingv1alpha1.DeletionPolicyOffline))
+		Expect(pub.Spec.GatewayRef.Kind).To(Equal(publishingv1alpha1.KindApiGateway))
 
 		exp := fromYAML(validExport)
 		exp.SetNamespace(ns)
@@ -142,6 +157,69 @@ var _ = Describe("CRD schemas", func() {
 		Expect(typed.Spec.Define).To(Equal("spec"))
 		Expect(typed.Spec.Format).To(Equal("json"))
 		Expect(typed.Spec.Interval.Duration.String()).To(Equal("1h0m0s"))
+	})
+
+	// config/samples/cluster-gateway is outside make demo's kustomization, so nothing else
+	// applies it. A server-side dry run validates each object as kubectl apply would, without
+	// leaving a gateway for the manager to call.
+	It("accepts the ClusterApiGateway samples", func() {
+		dir := filepath.Join("..", "..", "config", "samples", "cluster-gateway")
+		var kust struct {
+			Resources []string `json:"resources"`
+		}
+		data, err := os.ReadFile(filepath.Join(dir, "kustomization.yaml"))
+		Expect(err).NotTo(HaveOccurred())
+		Expect(yaml.UnmarshalStrict(data, &kust)).To(Succeed())
+		files, err := filepath.Glob(filepath.Join(dir, "*.yaml"))
+		Expect(err).NotTo(HaveOccurred())
+		var names []string
+		for _, f := range files {
+			if filepath.Base(f) != "kustomization.yaml" {
+				names = append(names, filepath.Base(f))
+			}
+		}
+		Expect(kust.Resources).To(ConsistOf(names), "kustomization.yaml lists every sample in %s", dir)
+
+		tenant := newNamespace()
+		kinds := map[string]bool{}
+		for _, name := range kust.Resources {
+			file := filepath.Join(dir, name)
+			data, err := os.ReadFile(file)
+			Expect(err).NotTo(HaveOccurred())
+			u := &unstructured.Unstructured{}
+			Expect(yaml.Unmarshal(data, &u.Object)).To(Succeed(), file)
+			var typed any
+			switch u.GetKind() {
+			case "Namespace":
+				typed = &corev1.Namespace{}
+			case "Secret":
+				typed = &corev1.Secret{}
+				Expect(u.GetNamespace()).To(Equal(clusterResourceNamespace), "%s: the Secret is read from the manager's namespace", file)
+			case "ClusterApiGateway":
+				typed = &publishingv1alpha1.ClusterApiGateway{}
+			case "ApiPublication":
+				typed = &publishingv1alpha1.ApiPublication{}
+				u.SetNamespace(tenant) // the sample's namespace is not created here
+			default:
+				Fail(fmt.Sprintf("%s: unexpected kind %q", file, u.GetKind()))
+			}
+			Expect(yaml.UnmarshalStrict(data, typed)).To(Succeed(), file)
+			kinds[u.GetKind()] = true
+			Expect(k8sClient.Create(ctx, u, client.DryRunAll)).To(Succeed(), file)
+
+			switch u.GetKind() {
+			case "ClusterApiGateway":
+				cgw := &publishingv1alpha1.ClusterApiGateway{}
+				Expect(runtime.DefaultUnstructuredConverter.FromUnstructured(u.Object, cgw)).To(Succeed())
+				Expect(cgw.Spec.NamespaceSelector).NotTo(BeNil())
+				Expect(cgw.Spec.NamespaceSelector.MatchLabels).To(HaveKeyWithValue("apig-operator.dev/tenant", "true"))
+			case "ApiPublication":
+				pub := &publishingv1alpha1.ApiPublication{}
+				Expect(runtime.DefaultUnstructuredConverter.FromUnstructured(u.Object, pub)).To(Succeed())
+				Expect(pub.Spec.GatewayRef.Kind).To(Equal(publishingv1alpha1.KindClusterApiGateway))
+			}
+		}
+		Expect(kinds).To(HaveLen(4), "a tenant Namespace, the Secret, the ClusterApiGateway and an ApiPublication")
 	})
 
 	manyAPIs := func(n int) []any {
@@ -155,7 +233,9 @@ var _ = Describe("CRD schemas", func() {
 	DescribeTable("rejects an invalid object with a message naming the field",
 		func(base string, mutate func(u *unstructured.Unstructured), wantField, wantMessage string) {
 			u := fromYAML(base)
-			u.SetNamespace(newNamespace())
+			if u.GetKind() != "ClusterApiGateway" {
+				u.SetNamespace(newNamespace())
+			}
 			mutate(u)
 			err := k8sClient.Create(ctx, u)
 			Expect(err).To(HaveOccurred())
@@ -217,6 +297,9 @@ var _ = Describe("CRD schemas", func() {
 		Entry("suspend as a string", validPublication,
 			func(u *unstructured.Unstructured) { set(u, "spec.suspend", "yes") },
 			"spec.suspend", "must be of type boolean"),
+		Entry("a gatewayRef kind that is neither ApiGateway nor ClusterApiGateway", validPublication,
+			func(u *unstructured.Unstructured) { set(u, "spec.gatewayRef.kind", "Gateway") },
+			"spec.gatewayRef.kind", "Unsupported value"),
 		Entry("a gatewayRef name that is not a DNS subdomain name", validPublication,
 			func(u *unstructured.Unstructured) { set(u, "spec.gatewayRef.name", "-gw") },
 			"spec.gatewayRef.name", "must be a DNS subdomain name"),
@@ -286,6 +369,13 @@ var _ = Describe("CRD schemas", func() {
 			},
 			"spec.tls", "set either spec.tls.caBundleRef or spec.tls.insecureSkipVerify"),
 
+		Entry("a ClusterApiGateway on DataArts without workspace", validClusterGateway,
+			func(u *unstructured.Unstructured) { set(u, "spec.provider", "DataArts") },
+			"spec.workspace", "spec.workspace is required when provider is DataArts"),
+		Entry("a ClusterApiGateway with an observeInterval under 5s", validClusterGateway,
+			func(u *unstructured.Unstructured) { set(u, "spec.observeInterval", "1s") },
+			"spec.observeInterval", "must be at least 5s"),
+
 		Entry("an unknown oasVersion", validExport,
 			func(u *unstructured.Unstructured) { set(u, "spec.oasVersion", "3.1") },
 			"spec.oasVersion", "Unsupported value"),
@@ -306,6 +396,9 @@ var _ = Describe("CRD schemas", func() {
 		Entry("an interval under a minute", validExport,
 			func(u *unstructured.Unstructured) { set(u, "spec.interval", "30s") },
 			"spec.interval", "must be at least 1m"),
+		Entry("an export gatewayRef kind that is neither ApiGateway nor ClusterApiGateway", validExport,
+			func(u *unstructured.Unstructured) { set(u, "spec.gatewayRef.kind", "Gateway") },
+			"spec.gatewayRef.kind", "Unsupported value"),
 		Entry("an export gatewayRef name that is not a DNS subdomain name", validExport,
 			func(u *unstructured.Unstructured) { set(u, "spec.gatewayRef.name", "gw.") },
 			"spec.gatewayRef.name", "must be a DNS subdomain name"),
@@ -411,10 +504,15 @@ var _ = Describe("CRD schemas", func() {
 			u.SetNamespace(ns)
 			Expect(k8sClient.Create(ctx, u)).To(Succeed())
 		}
+		cgw := fromYAML(validClusterGateway)
+		cgw.SetName("cgw-" + ns) // cluster-scoped: a name of its own for this spec
+		Expect(k8sClient.Create(ctx, cgw)).To(Succeed())
+		DeferCleanup(func() { Expect(k8sClient.Delete(ctx, cgw)).To(Succeed()) })
 		Eventually(func(g Gomega) {
 			out, err := kubectl("get", "apig", "-n", ns)
 			g.Expect(err).NotTo(HaveOccurred(), out)
 			g.Expect(out).To(ContainSubstring("apigateway.publishing.apig-operator.dev/gw"))
+			g.Expect(out).To(ContainSubstring("clusterapigateway.publishing.apig-operator.dev/cgw-" + ns))
 			g.Expect(out).To(ContainSubstring("apipublication.publishing.apig-operator.dev/pub"))
 			g.Expect(out).To(ContainSubstring("apiexport.publishing.apig-operator.dev/exp"))
 			g.Expect(out).To(MatchRegexp(`NAME\s+GATEWAY\s+ENVIRONMENT\s+STATE\s+APIS\s+READY\s+REASON\s+AGE`))

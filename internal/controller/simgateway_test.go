@@ -117,7 +117,7 @@ func (g *simGateway) calls(op, status string) int {
 }
 
 func (g *simGateway) publication(name string, spec v1alpha1.ApiPublicationSpec) *v1alpha1.ApiPublication {
-	spec.GatewayRef = v1alpha1.LocalObjectReference{Name: g.gw.Name}
+	spec.GatewayRef = v1alpha1.GatewayReference{Name: g.gw.Name}
 	if spec.State == "" {
 		spec.State = v1alpha1.StatePublished
 	}

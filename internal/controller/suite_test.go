@@ -32,7 +32,9 @@ import (
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
+	corev1 "k8s.io/api/core/v1"
 	eventsv1 "k8s.io/api/events/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
 	"k8s.io/client-go/discovery"
@@ -120,6 +122,7 @@ var _ = BeforeSuite(func() {
 	Expect(err).NotTo(HaveOccurred())
 	kubectlRun = kubectl.Run
 
+	Expect(k8sClient.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: clusterResourceNamespace}})).To(Succeed())
 	startSimulator()
 	startManager()
 
@@ -169,6 +172,9 @@ func startSimulator() {
 	simURL = srv.URL
 }
 
+// clusterResourceNamespace is the manager's own namespace, where ClusterApiGateways' Secrets are.
+const clusterResourceNamespace = "apig-operator-system"
+
 // stopManager stops the running manager and waits until it has stopped.
 var stopManager func()
 
@@ -196,8 +202,12 @@ func startManager() {
 	connector = &Connector{
 		Reader: mgr.GetAPIReader(), Registry: driver.NewRegistry(), Metrics: gateway.NewMetrics(),
 		BatchWindow: 50 * time.Millisecond, BatchMaxSize: 1000, Timeout: 10 * time.Second,
-		Endpoints: EndpointPolicy{Allowed: []string{"127.0.0.1"}, InsecureAllowHTTP: true},
+		Endpoints:                EndpointPolicy{Allowed: []string{"127.0.0.1"}, InsecureAllowHTTP: true},
+		ClusterResourceNamespace: clusterResourceNamespace,
 	}
+	Expect((&ClusterApiGatewayReconciler{
+		Client: mgr.GetClient(), Connector: connector, Recorder: mgr.GetEventRecorder("apig-operator"),
+	}).SetupWithManager(mgr)).To(Succeed())
 	Expect((&ApiGatewayReconciler{
 		Client: mgr.GetClient(), Connections: connector, Recorder: mgr.GetEventRecorder("apig-operator"),
 	}).SetupWithManager(mgr)).To(Succeed())

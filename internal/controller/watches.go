@@ -18,6 +18,7 @@ package controller
 
 import (
 	"context"
+	"strings"
 
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -26,6 +27,7 @@ import (
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/event"
+	"sigs.k8s.io/controller-runtime/pkg/handler"
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
@@ -45,6 +47,39 @@ const (
 	indexGatewaySecret   = "spec.credentialsRef.name"
 	indexGatewayCABundle = "spec.tls.caBundleRef"
 )
+
+// refKey is the index value of a gatewayRef: the ApiGateway's name, or
+// "ClusterApiGateway/<name>". It is also what status and releases record as the gateway.
+func refKey(ref v1alpha1.GatewayReference) string {
+	if ref.Kind == v1alpha1.KindClusterApiGateway {
+		return v1alpha1.KindClusterApiGateway + "/" + ref.Name
+	}
+	return ref.Name
+}
+
+// refOfKey is refKey's inverse.
+func refOfKey(key string) v1alpha1.GatewayReference {
+	if name, ok := strings.CutPrefix(key, v1alpha1.KindClusterApiGateway+"/"); ok {
+		return v1alpha1.GatewayReference{Kind: v1alpha1.KindClusterApiGateway, Name: name}
+	}
+	return v1alpha1.GatewayReference{Kind: v1alpha1.KindApiGateway, Name: key}
+}
+
+// referrersOf maps a gateway object (an ApiGateway, a ClusterApiGateway, or the ApiGateway
+// view of one a rebuilt connection sends) to the objects of a kind whose gatewayRef index
+// names it: in its namespace for an ApiGateway, in every namespace for a ClusterApiGateway.
+func referrersOf(c client.Reader, newList func() client.ObjectList, field string) handler.MapFunc {
+	return func(ctx context.Context, o client.Object) []reconcile.Request {
+		_, cluster := o.(*v1alpha1.ClusterApiGateway)
+		if gw, ok := o.(*v1alpha1.ApiGateway); ok && gw.Kind == v1alpha1.KindClusterApiGateway {
+			cluster = true
+		}
+		if cluster {
+			return requestsByIndex(ctx, c, newList(), "", field, v1alpha1.KindClusterApiGateway+"/"+o.GetName())
+		}
+		return requestsByIndex(ctx, c, newList(), o.GetNamespace(), field, o.GetName())
+	}
+}
 
 // requestsByIndex lists the objects of a kind in a namespace whose field index has value, as
 // reconcile requests.
@@ -75,15 +110,19 @@ func deletionStarted() predicate.Predicate {
 	}}
 }
 
-// readyChanged passes ApiGateway updates whose Ready condition changed status.
+// readyChanged passes ApiGateway and ClusterApiGateway updates whose Ready condition changed
+// status.
 func readyChanged() predicate.Predicate {
 	return predicate.Funcs{UpdateFunc: func(e event.UpdateEvent) bool {
 		ready := func(o client.Object) metav1.ConditionStatus {
-			gw, ok := o.(*v1alpha1.ApiGateway)
-			if !ok {
-				return ""
+			var conds []metav1.Condition
+			switch gw := o.(type) {
+			case *v1alpha1.ApiGateway:
+				conds = gw.Status.Conditions
+			case *v1alpha1.ClusterApiGateway:
+				conds = gw.Status.Conditions
 			}
-			if c := meta.FindStatusCondition(gw.Status.Conditions, v1alpha1.ConditionReady); c != nil {
+			if c := meta.FindStatusCondition(conds, v1alpha1.ConditionReady); c != nil {
 				return c.Status
 			}
 			return ""

@@ -44,7 +44,7 @@ const (
 	group     = "publishing.apig-operator.dev"
 )
 
-var kinds = []string{"ApiGateway", "ApiPublication", "ApiExport"}
+var kinds = []string{"ApiGateway", "ClusterApiGateway", "ApiPublication", "ApiExport"}
 
 // Health statuses Argo CD accepts from a health script.
 const (
@@ -119,6 +119,12 @@ func TestHealth(t *testing.T) {
 		{name: "ApiGateway/deleting", kind: "ApiGateway", fixture: "deleting",
 			want: progressing, wantMessage: "Pending deletion; waiting for finalizers: foregroundDeletion", kstatus: terminating},
 
+		// ClusterApiGateway: an ApiGateway's spec and status, cluster-scoped; the same script.
+		{name: "ClusterApiGateway/converged", kind: "ClusterApiGateway", fixture: "healthy",
+			want: healthy, wantMessage: "Connected to https://apig.cn-north-4.myhuaweicloud.com", kstatus: current},
+		{name: "ClusterApiGateway/stalled on credentials", kind: "ClusterApiGateway", fixture: "stalled-credentials",
+			want: degraded, wantMessage: "refused the credentials", kstatus: failed},
+
 		// ApiPublication.
 		{name: "ApiPublication/converged", kind: "ApiPublication", fixture: "healthy",
 			want: healthy, wantMessage: "2 APIs published in RELEASE", kstatus: current},
@@ -139,6 +145,8 @@ func TestHealth(t *testing.T) {
 			want: degraded, wantMessage: "ApiGateway demo-apig is not Ready", kstatus: inProgress},
 		{name: "ApiPublication/gateway unreachable, retried", kind: "ApiPublication", fixture: "unreachable",
 			want: degraded, wantMessage: "i/o timeout; retrying", kstatus: inProgress},
+		{name: "ApiPublication/namespace not admitted by the ClusterApiGateway, retried", kind: "ApiPublication",
+			fixture: "namespace-not-allowed", want: degraded, wantMessage: "does not admit namespace shop-team", kstatus: inProgress},
 		{name: "ApiPublication/rate limited, retried", kind: "ApiPublication", fixture: "rate-limited",
 			want: degraded, wantMessage: "APIG.0308", kstatus: inProgress},
 		{name: "ApiPublication/stalled on credentials", kind: "ApiPublication", fixture: "stalled-credentials",
@@ -267,6 +275,8 @@ func TestFixturesAreValidObjects(t *testing.T) {
 				switch kind {
 				case "ApiGateway":
 					into = &v1alpha1.ApiGateway{}
+				case "ClusterApiGateway":
+					into = &v1alpha1.ClusterApiGateway{}
 				case "ApiPublication":
 					into = &v1alpha1.ApiPublication{}
 				case "ApiExport":
@@ -487,7 +497,7 @@ func toLua(l *lua.LState, v any) (lua.LValue, error) {
 	}
 }
 
-// loadScript reads the health check, the same script for the three kinds.
+// loadScript reads the health check, the same script for every kind.
 func loadScript(t *testing.T) string {
 	t.Helper()
 	data, err := os.ReadFile(filepath.Join(configDir, "health", "health.lua"))

@@ -388,12 +388,12 @@ func (b *bench) createPublications(ctx context.Context, c client.Client) (map[st
 	var objs []*v1alpha1.ApiPublication
 	for i := 0; i < b.cfg.N; i++ {
 		objs = append(objs, &v1alpha1.ApiPublication{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: fmt.Sprintf("pub-%05d", i)},
-			Spec: v1alpha1.ApiPublicationSpec{GatewayRef: v1alpha1.LocalObjectReference{Name: "gw"}, Environment: envName(i, b.cfg.Envs),
+			Spec: v1alpha1.ApiPublicationSpec{GatewayRef: v1alpha1.GatewayReference{Name: "gw"}, Environment: envName(i, b.cfg.Envs),
 				APIs: []v1alpha1.PublishedApi{{ID: apiID(i)}}, State: v1alpha1.StatePublished}})
 	}
 	for g := 0; g < b.cfg.Groups; g++ {
 		objs = append(objs, &v1alpha1.ApiPublication{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: fmt.Sprintf("group-%d", g)},
-			Spec: v1alpha1.ApiPublicationSpec{GatewayRef: v1alpha1.LocalObjectReference{Name: "gw"}, Environment: envName(g, b.cfg.Envs),
+			Spec: v1alpha1.ApiPublicationSpec{GatewayRef: v1alpha1.GatewayReference{Name: "gw"}, Environment: envName(g, b.cfg.Envs),
 				Group: &v1alpha1.GroupReference{Name: fmt.Sprintf("group_%d", g)}, State: v1alpha1.StatePublished}})
 	}
 	created := make(map[string]time.Time, len(objs))

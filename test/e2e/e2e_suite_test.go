@@ -82,6 +82,9 @@ var _ = BeforeSuite(func() {
 	entries, err := os.ReadDir(filepath.Join(root, "config/samples"))
 	Expect(err).NotTo(HaveOccurred())
 	for _, e := range entries {
+		if e.IsDir() { // cluster-gateway/ is not part of the kustomization
+			continue
+		}
 		data, err := os.ReadFile(filepath.Join(root, "config/samples", e.Name()))
 		Expect(err).NotTo(HaveOccurred())
 		data = bytes.ReplaceAll(data, []byte("http://127.0.0.1:18080"), []byte(simURL))

@@ -91,7 +91,7 @@ stringData: {token: demo-token}
 		Expect(kubectlOK("get", "apigateway", "elsewhere", "-n", otherNS, "-o",
 			`jsonpath={.status.conditions[?(@.type=="Stalled")].status}`)).To(Equal("True"))
 
-		Consistently(requests.Load).WithTimeout(5 * time.Second).Should(BeZero(), "a request reached the tenant's server")
+		Consistently(requests.Load).WithTimeout(5*time.Second).Should(BeZero(), "a request reached the tenant's server")
 	})
 
 	It("cannot keep another namespace's gateway from becoming Ready with gateways that never answer", func() {

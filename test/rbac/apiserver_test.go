@@ -103,12 +103,12 @@ func TestManagerRoleOnAPIServer(t *testing.T) {
 	}
 	pub := &v1alpha1.ApiPublication{
 		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "pub"},
-		Spec: v1alpha1.ApiPublicationSpec{GatewayRef: v1alpha1.LocalObjectReference{Name: "gw"}, Environment: "RELEASE",
+		Spec: v1alpha1.ApiPublicationSpec{GatewayRef: v1alpha1.GatewayReference{Name: "gw"}, Environment: "RELEASE",
 			APIs: []v1alpha1.PublishedApi{{Name: "get_user"}}},
 	}
 	exp := &v1alpha1.ApiExport{
 		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "exp"},
-		Spec: v1alpha1.ApiExportSpec{GatewayRef: v1alpha1.LocalObjectReference{Name: "gw"}, Environment: "RELEASE",
+		Spec: v1alpha1.ApiExportSpec{GatewayRef: v1alpha1.GatewayReference{Name: "gw"}, Environment: "RELEASE",
 			Group:  v1alpha1.GroupReference{Name: "shop"},
 			Target: v1alpha1.ExportTarget{ConfigMap: &v1alpha1.ExportTargetObject{Name: "shop-openapi"}}},
 	}

@@ -1,4 +1,4 @@
--- Argo CD health check for ApiGateway, ApiPublication and ApiExport
+-- Argo CD health check for ApiGateway, ClusterApiGateway, ApiPublication and ApiExport
 -- (publishing.apig-operator.dev/v1alpha1): one script under the key of each kind.
 -- It follows the operator's condition table, with Argo CD's check for the Flux kinds as
 -- the model. The operator always writes a Ready condition; Reconciling and Stalled are
@@ -35,6 +35,8 @@ local fallbacks = {
     degraded = "The export failed",
   },
 }
+-- A ClusterApiGateway is an ApiGateway for the namespaces it admits, with the same status.
+fallbacks.ClusterApiGateway = fallbacks.ApiGateway
 local say = fallbacks[obj.kind] or fallbacks.ApiPublication
 
 -- describe returns a condition's message, else its reason, else the fallback.
