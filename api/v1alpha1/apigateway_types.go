@@ -53,11 +53,14 @@ type ApiGatewaySpec struct {
 	Provider Provider `json:"provider"`
 
 	// endpoint is the base URL of the gateway's management API, for example
-	// https://apig.cn-north-4.myhuaweicloud.com. Any http or https URL is
-	// accepted, so a simulator or a private endpoint works too.
+	// https://apig.cn-north-4.myhuaweicloud.com, without user info, query or
+	// fragment. The manager calls only the hosts its --allowed-endpoints admits
+	// (the Huawei Cloud public API domains by default), and http only with
+	// --insecure-allow-http.
 	// +required
 	// +kubebuilder:validation:MaxLength=2048
 	// +kubebuilder:validation:Pattern=`^https?://[^\s/]+(/[^\s]*)?$`
+	// +kubebuilder:validation:XValidation:rule="!self.contains('@') && !self.contains('?') && !self.contains('#')",message="spec.endpoint must not carry user info (@), a query (?) or a fragment (#)"
 	Endpoint string `json:"endpoint"`
 
 	// projectId is the Huawei Cloud project the gateway belongs to: 32 lower-case

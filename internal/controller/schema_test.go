@@ -337,6 +337,17 @@ var _ = Describe("CRD schemas", func() {
 		Entry("an endpoint that is not an http(s) URL", validGateway,
 			func(u *unstructured.Unstructured) { set(u, "spec.endpoint", "apig.cn-north-4.myhuaweicloud.com") },
 			"spec.endpoint", "should match"),
+		Entry("an endpoint with user info", validGateway,
+			func(u *unstructured.Unstructured) {
+				set(u, "spec.endpoint", "https://user:secret@apig.cn-north-4.myhuaweicloud.com")
+			},
+			"spec.endpoint", "must not carry user info"),
+		Entry("an endpoint with a query", validGateway,
+			func(u *unstructured.Unstructured) { set(u, "spec.endpoint", "https://apig.cn-north-4.myhuaweicloud.com/?x=1") },
+			"spec.endpoint", "must not carry user info"),
+		Entry("an endpoint with a fragment", validGateway,
+			func(u *unstructured.Unstructured) { set(u, "spec.endpoint", "https://apig.cn-north-4.myhuaweicloud.com/#x") },
+			"spec.endpoint", "must not carry user info"),
 		Entry("a projectId that is not 32 hex characters", validGateway,
 			func(u *unstructured.Unstructured) { set(u, "spec.projectId", "my-project") },
 			"spec.projectId", "should match"),
