@@ -27,7 +27,7 @@ const (
 )
 
 // ClusterApiGatewaySpec is an ApiGateway's spec, for the whole cluster, plus who may use it.
-// +kubebuilder:validation:XValidation:rule="self.provider == 'DataArts' ? has(self.workspace) : !has(self.workspace)",message="spec.workspace is required when provider is DataArts, and must not be set for APIG",fieldPath=".workspace"
+// The ApiGatewaySpec's own rules (workspace iff DataArts) come with it.
 type ClusterApiGatewaySpec struct {
 	ApiGatewaySpec `json:",inline"`
 

@@ -33,14 +33,7 @@ import (
 func (g *simGateway) otherNamespace() *simGateway {
 	GinkgoHelper()
 	other := &simGateway{sim: g.sim, url: g.url, ns: newNamespace()}
-	Expect(k8sClient.Create(ctx, newSecret(other.ns, "creds", map[string]string{"accessKey": simAK, "secretKey": simSK}))).To(Succeed())
-	other.gw = newGateway(other.ns, "team-gw", "creds", g.gw.Spec.Provider)
-	other.gw.Spec.Endpoint = g.url
-	Expect(k8sClient.Create(ctx, other.gw)).To(Succeed())
-	Eventually(func(g2 Gomega) {
-		c := readyOf(g2, other.gw, func() []metav1.Condition { return other.gw.Status.Conditions })
-		g2.Expect(c.Status).To(Equal(metav1.ConditionTrue), c.Message)
-	}).WithTimeout(20 * time.Second).Should(Succeed())
+	other.gw = readyGateway(other.ns, "team-gw", g.url, g.gw.Spec.Provider)
 	return other
 }
 

@@ -69,15 +69,23 @@ func newSimGateway(provider v1alpha1.Provider, instance gatewaysim.SeedInstance,
 	DeferCleanup(srv.Close)
 
 	g := &simGateway{sim: sim, url: srv.URL, ns: newNamespace()}
-	Expect(k8sClient.Create(ctx, newSecret(g.ns, "creds", map[string]string{"accessKey": simAK, "secretKey": simSK}))).To(Succeed())
-	g.gw = newGateway(g.ns, "gw", "creds", provider)
-	g.gw.Spec.Endpoint = srv.URL
-	Expect(k8sClient.Create(ctx, g.gw)).To(Succeed())
-	Eventually(func(g2 Gomega) {
-		c := readyOf(g2, g.gw, func() []metav1.Condition { return g.gw.Status.Conditions })
-		g2.Expect(c.Status).To(Equal(metav1.ConditionTrue), c.Message)
-	}).WithTimeout(20 * time.Second).Should(Succeed())
+	g.gw = readyGateway(g.ns, "gw", srv.URL, provider)
 	return g
+}
+
+// readyGateway creates an ApiGateway for the simulator at url, with its credentials Secret, in
+// ns, and waits until it is Ready.
+func readyGateway(ns, name, url string, provider v1alpha1.Provider) *v1alpha1.ApiGateway {
+	GinkgoHelper()
+	Expect(k8sClient.Create(ctx, newSecret(ns, "creds", map[string]string{"accessKey": simAK, "secretKey": simSK}))).To(Succeed())
+	gw := newGateway(ns, name, "creds", provider)
+	gw.Spec.Endpoint = url
+	Expect(k8sClient.Create(ctx, gw)).To(Succeed())
+	Eventually(func(g Gomega) {
+		c := readyOf(g, gw, func() []metav1.Condition { return gw.Status.Conditions })
+		g.Expect(c.Status).To(Equal(metav1.ConditionTrue), c.Message)
+	}).WithTimeout(20 * time.Second).Should(Succeed())
+	return gw
 }
 
 // call sends a request to the simulator's own API, as a console user would.
