@@ -343,10 +343,14 @@ var _ = Describe("CRD schemas", func() {
 			},
 			"spec.endpoint", "must not carry user info"),
 		Entry("an endpoint with a query", validGateway,
-			func(u *unstructured.Unstructured) { set(u, "spec.endpoint", "https://apig.cn-north-4.myhuaweicloud.com/?x=1") },
+			func(u *unstructured.Unstructured) {
+				set(u, "spec.endpoint", "https://apig.cn-north-4.myhuaweicloud.com/?x=1")
+			},
 			"spec.endpoint", "must not carry user info"),
 		Entry("an endpoint with a fragment", validGateway,
-			func(u *unstructured.Unstructured) { set(u, "spec.endpoint", "https://apig.cn-north-4.myhuaweicloud.com/#x") },
+			func(u *unstructured.Unstructured) {
+				set(u, "spec.endpoint", "https://apig.cn-north-4.myhuaweicloud.com/#x")
+			},
 			"spec.endpoint", "must not carry user info"),
 		Entry("a projectId that is not 32 hex characters", validGateway,
 			func(u *unstructured.Unstructured) { set(u, "spec.projectId", "my-project") },
