@@ -134,22 +134,21 @@ func deletionBlocked(err error) error {
 		"without touching the gateway"
 	o := outcomeOf(err)
 	reason := v1alpha1.ReasonDeleting
-	if isPassError(err) {
+	switch {
+	case isPassError(err):
 		reason = o.reason
+	case o.class == gateway.Transient:
+		reason = v1alpha1.ReasonGatewayUnreachable
 	}
-	switch o.class {
-	case gateway.Transient:
-		if !isPassError(err) {
-			reason = v1alpha1.ReasonGatewayUnreachable
-		}
+	if o.class == gateway.Transient {
 		retry := fmt.Sprintf("tried again with backoff, at least every %s", retryMaxDelay)
 		return retrying(reason, fmt.Errorf("cannot take the APIs offline before deletion: the gateway cannot be "+
 			"reached (%w). "+kept, err, retry))
-	case gateway.Terminal:
-		retry := fmt.Sprintf("tried again every %s", gateway.NotFoundDelay)
-		return waiting(reason, gateway.NotFoundDelay, fmt.Errorf("cannot take the APIs offline before deletion: %w. "+kept, err, retry))
-	default:
-		retry := fmt.Sprintf("tried again in %s", o.delay)
-		return waiting(reason, o.delay, fmt.Errorf("cannot take the APIs offline before deletion: %w. "+kept, err, retry))
 	}
+	delay, retry := o.delay, fmt.Sprintf("tried again in %s", o.delay)
+	if o.class == gateway.Terminal {
+		// A refusal may be lifted: look again now and then.
+		delay, retry = gateway.NotFoundDelay, fmt.Sprintf("tried again every %s", gateway.NotFoundDelay)
+	}
+	return waiting(reason, delay, fmt.Errorf("cannot take the APIs offline before deletion: %w. "+kept, err, retry))
 }

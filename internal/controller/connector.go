@@ -18,6 +18,7 @@ package controller
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"sync"
@@ -291,10 +292,10 @@ func (c *Connector) ForRef(ctx context.Context, r client.Reader, namespace strin
 		(cond.Status == metav1.ConditionFalse && cond.Reason != v1alpha1.ReasonRateLimited &&
 			cond.Reason != v1alpha1.ReasonGatewayUnreachable) {
 		msg := what + " is not Ready"
-		if cond := meta.FindStatusCondition(gw.Status.Conditions, v1alpha1.ConditionReady); cond != nil && cond.Message != "" {
+		if cond != nil && cond.Message != "" {
 			msg += ": " + cond.Message
 		}
-		return gw, nil, waiting(v1alpha1.ReasonGatewayNotReady, observeInterval(gw), errorf("%s", msg))
+		return gw, nil, waiting(v1alpha1.ReasonGatewayNotReady, observeInterval(gw), errors.New(msg))
 	}
 	conn, err := c.Current(ctx, gw)
 	if err != nil {

@@ -65,9 +65,6 @@ func retrying(reason string, err error) error {
 	return &passError{reason: reason, class: gateway.Transient, err: err}
 }
 
-// errorf is fmt.Errorf, for the causes of pass errors.
-func errorf(format string, args ...any) error { return fmt.Errorf(format, args...) }
-
 // hasReason reports whether err is a passError with the reason.
 func hasReason(err error, reason string) bool {
 	var pe *passError
@@ -111,19 +108,19 @@ func classified(err error) *passError {
 	pe := &passError{reason: v1alpha1.ReasonGatewayError, class: h.Class, after: h.Delay}
 	switch {
 	case h.Auth:
-		pe.reason, pe.err = v1alpha1.ReasonAuthenticationFailed, errorf("%w: fix the credentials of the ApiGateway", err)
+		pe.reason, pe.err = v1alpha1.ReasonAuthenticationFailed, fmt.Errorf("%w: fix the credentials of the ApiGateway", err)
 	case h.Throttled:
-		pe.reason, pe.err = v1alpha1.ReasonRateLimited, errorf("%w; calls to this gateway resume in %s", err, h.Delay)
+		pe.reason, pe.err = v1alpha1.ReasonRateLimited, fmt.Errorf("%w; calls to this gateway resume in %s", err, h.Delay)
 	case gateway.HasCode(err, gateway.CodeEnvNotFound):
-		pe.reason, pe.err = v1alpha1.ReasonEnvironmentNotFound, errorf("%w: create the environment or fix spec.environment", err)
+		pe.reason, pe.err = v1alpha1.ReasonEnvironmentNotFound, fmt.Errorf("%w: create the environment or fix spec.environment", err)
 	case gateway.HasCode(err, gateway.CodeGroupNotFound):
-		pe.reason, pe.err = v1alpha1.ReasonGroupNotFound, errorf("%w: create the group or fix spec.group", err)
+		pe.reason, pe.err = v1alpha1.ReasonGroupNotFound, fmt.Errorf("%w: create the group or fix spec.group", err)
 	case h.Class == gateway.Terminal:
 		pe.err = err
 	case h.Class == gateway.Waiting:
-		pe.err = errorf("%w; trying again in %s", err, h.Delay)
+		pe.err = fmt.Errorf("%w; trying again in %s", err, h.Delay)
 	default:
-		pe.reason, pe.err = v1alpha1.ReasonGatewayUnreachable, errorf("%w; retrying", err)
+		pe.reason, pe.err = v1alpha1.ReasonGatewayUnreachable, fmt.Errorf("%w; retrying", err)
 	}
 	return pe
 }

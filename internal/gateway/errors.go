@@ -195,9 +195,6 @@ func isThrottle(e *Error) bool {
 	return e.HTTPStatus == http.StatusTooManyRequests || e.Code == CodeThrottled || e.Code == CodeTooManyRequests
 }
 
-// IsAuth reports whether the gateway refused the credentials (401) or the permission (403).
-func IsAuth(err error) bool { return Classify(err).Auth }
-
 // HasCode reports whether err is an *Error with one of the codes.
 func HasCode(err error, codes ...string) bool {
 	var gerr *Error

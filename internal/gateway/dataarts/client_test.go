@@ -113,7 +113,7 @@ func expectStatus(t *testing.T, c *Client, want string) {
 func TestErrors(t *testing.T) {
 	c, _ := newClient(t, gateway.Credentials{AccessKey: "DEMOAK", SecretKey: "wrong-secret"})
 	err := c.Probe(context.Background())
-	if class := gateway.Classify(err).Class; class != gateway.Terminal || !gateway.IsAuth(err) {
+	if class := gateway.Classify(err).Class; class != gateway.Terminal || !gateway.Classify(err).Auth {
 		t.Fatalf("wrong secret: %v (%s)", err, class)
 	}
 	if strings.Contains(err.Error(), "wrong-secret") {

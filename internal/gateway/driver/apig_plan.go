@@ -19,6 +19,7 @@ package driver
 import (
 	"fmt"
 	"slices"
+	"time"
 
 	"github.com/apig-operator/apig-operator/internal/gateway"
 )
@@ -67,22 +68,31 @@ func PlanAPIG(decl Declaration, targets []Target, obs Observation) Plan {
 // resolved targets the snapshot shows live: a publish that landed just before a crash is not
 // recorded yet. APIs another object shares are the caller's to remove from the plan.
 func PlanAPIGRelease(targets []Target, snap *gateway.Snapshot, known []string) Plan {
+	return releasePlan(targets, known, time.Time{}, func(t Target) bool {
+		if snap == nil {
+			return false
+		}
+		_, live := snap.APIs[t.ID]
+		return live
+	})
+}
+
+// releasePlan takes offline, once each and effective at, the known APIs and the targets
+// without error that live says the gateway serves.
+func releasePlan(targets []Target, known []string, at time.Time, live func(Target) bool) Plan {
 	plan := Plan{}
 	seen := map[string]bool{}
 	add := func(id string) {
 		if !seen[id] {
 			seen[id] = true
-			plan.Steps = append(plan.Steps, Step{API: id, Action: ActOffline})
+			plan.Steps = append(plan.Steps, Step{API: id, Action: ActOffline, At: at})
 		}
 	}
 	for _, id := range known {
 		add(id)
 	}
 	for _, t := range targets {
-		if snap == nil {
-			break
-		}
-		if _, live := snap.APIs[t.ID]; live && t.Err == nil {
+		if t.Err == nil && live(t) {
 			add(t.ID)
 		}
 	}

@@ -89,7 +89,7 @@ func (d *dataArtsDriver) PlanRelease(r Resolved, o Observation, known []string, 
 	return PlanDataArtsRelease(r.Targets, o.Status, known, OfflineTime(nil, now))
 }
 
-// Act makes each step's call, then reads the API's publication again for its new status.
+// Act makes each step's call; the pass its answer brings reads the publications again.
 // UNPUBLISH refused with DLM.4182 ("illegal action") counts as done only when the API is in
 // fact offline or on its way there: the gateway gives the same code for too little notice or
 // a caller who is not the reviewer.
@@ -124,11 +124,7 @@ func (d *dataArtsDriver) Act(ctx context.Context, _ Resolved, p Plan) (Results, 
 			results[s.API] = Result{Step: s, Outcome: gateway.Outcome{APIID: s.API, Err: asError(err)}}
 			continue
 		}
-		pub, err := d.ds.Publication(ctx, s.API)
-		if err != nil {
-			return results, err
-		}
-		results[s.API] = Result{Step: s, Outcome: gateway.Outcome{APIID: s.API, PublishID: pub.PublishID}, Status: pub.Status}
+		results[s.API] = Result{Step: s, Outcome: gateway.Outcome{APIID: s.API}}
 	}
 	return results, nil
 }

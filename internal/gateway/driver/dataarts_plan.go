@@ -80,26 +80,13 @@ func PlanDataArts(state State, targets []Target, status map[string]string, at ti
 // PlanDataArtsRelease schedules UNPUBLISH at for the APIs recorded as published (known) and for
 // each target the cluster shows published, stopped or about to stop.
 func PlanDataArtsRelease(targets []Target, status map[string]string, known []string, at time.Time) Plan {
-	plan := Plan{}
-	seen := map[string]bool{}
-	add := func(id string) {
-		if !seen[id] {
-			seen[id] = true
-			plan.Steps = append(plan.Steps, Step{API: id, Action: ActOffline, At: at})
-		}
-	}
-	for _, id := range known {
-		add(id)
-	}
-	for _, t := range targets {
+	return releasePlan(targets, known, at, func(t Target) bool {
 		switch status[t.ID] {
 		case gateway.DataStatusPublished, gateway.DataStatusStopped, gateway.DataStatusWaitingStop:
-			if t.Err == nil {
-				add(t.ID)
-			}
+			return true
 		}
-	}
-	return plan
+		return false
+	})
 }
 
 // The DataArts rule: UNPUBLISH and STOP need 48 hours' notice. The margin covers the time

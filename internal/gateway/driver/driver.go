@@ -186,8 +186,6 @@ func (p Plan) IDs(a Action) []string {
 type Result struct {
 	Step
 	gateway.Outcome
-	// Status is the API's api_status after the step (DataArts).
-	Status string
 }
 
 // Results are the answers to a plan's steps, by API ID.
