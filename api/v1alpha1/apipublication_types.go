@@ -58,6 +58,36 @@ const (
 	DeletionPolicyRetain DeletionPolicy = "Retain"
 )
 
+// ManagementPolicy says whether the operator changes the gateway or only reports.
+// +kubebuilder:validation:Enum=Manage;Observe
+type ManagementPolicy string
+
+const (
+	// ManagementPolicyManage keeps the gateway in the declared state.
+	ManagementPolicyManage ManagementPolicy = "Manage"
+	// ManagementPolicyObserve makes no gateway write: it reports what Manage would do.
+	ManagementPolicyObserve ManagementPolicy = "Observe"
+)
+
+// PendingAction is what Manage would do to one API, shown while managementPolicy is
+// Observe.
+type PendingAction string
+
+const (
+	// ActionPublish publishes the API (a new version).
+	ActionPublish PendingAction = "Publish"
+	// ActionOffline takes the API offline in the environment (DataArts: UNPUBLISH).
+	ActionOffline PendingAction = "Offline"
+	// ActionSwitchVersion makes the pinned version live (targetVersionId).
+	ActionSwitchVersion PendingAction = "SwitchVersion"
+	// ActionSuspend stops the API (DataArts STOP).
+	ActionSuspend PendingAction = "Suspend"
+	// ActionRecover restores a stopped API (DataArts RECOVER).
+	ActionRecover PendingAction = "Recover"
+	// ActionRelease takes offline an API that left the declaration (a prune).
+	ActionRelease PendingAction = "Release"
+)
+
 // PublishedApi selects one API by ID or by name, optionally pinned to a
 // version.
 // +kubebuilder:validation:XValidation:rule="has(self.id) != has(self.name)",message="set exactly one of id or name for each API"
@@ -161,6 +191,17 @@ type ApiPublicationSpec struct {
 	// +kubebuilder:default=Offline
 	DeletionPolicy DeletionPolicy `json:"deletionPolicy,omitempty"`
 
+	// managementPolicy says whether the operator changes the gateway. Manage
+	// (default): it publishes, takes offline, switches versions and puts back
+	// drift. Observe: it makes no gateway write at all, not even on deletion; it
+	// resolves, observes and plans as usual, lists in status.apis[].action (and
+	// status.releasing[].action) what Manage would do, and reports Ready True
+	// (InSync) or False (OutOfSync). Switching to Manage carries out that plan.
+	// Claims apply in both: an older Observe object still holds its APIs.
+	// +optional
+	// +kubebuilder:default=Manage
+	ManagementPolicy ManagementPolicy `json:"managementPolicy,omitempty"`
+
 	// suspend stops all reconciliation: no gateway call is made until it is set
 	// back to false, and Ready says Suspended. Default: false.
 	// +optional
@@ -175,6 +216,14 @@ type ApiPublicationSummary struct {
 	Published int32 `json:"published"`
 	// failed is the number of APIs whose last operation failed.
 	Failed int32 `json:"failed"`
+	// outOfSync is the number of APIs Manage would act on, pending releases
+	// included (managementPolicy Observe only).
+	// +optional
+	OutOfSync int32 `json:"outOfSync,omitempty"`
+	// actions counts those APIs by the action Manage would take: Publish, Offline,
+	// SwitchVersion, Suspend, Recover, Release (managementPolicy Observe only).
+	// +optional
+	Actions map[PendingAction]int32 `json:"actions,omitempty"`
 }
 
 // ApiPublicationApiStatus is what the gateway serves for one API, as last
@@ -205,6 +254,14 @@ type ApiPublicationApiStatus struct {
 	// error is the gateway's answer to the last failed operation on this API.
 	// +optional
 	Error *ApiError `json:"error,omitempty"`
+	// action is what Manage would do to this API now: Publish, Offline,
+	// SwitchVersion, Suspend or Recover; empty when nothing (managementPolicy
+	// Observe only).
+	// +optional
+	Action PendingAction `json:"action,omitempty"`
+	// targetVersionId is the version SwitchVersion would make live.
+	// +optional
+	TargetVersionID string `json:"targetVersionId,omitempty"`
 }
 
 // ApiRelease is an API an ApiPublication published and no longer declares, and where.
@@ -225,6 +282,10 @@ type ApiRelease struct {
 	// error is the gateway's answer to the last attempt to take it offline.
 	// +optional
 	Error *ApiError `json:"error,omitempty"`
+	// action is Release while managementPolicy is Observe: Manage would take the API
+	// offline there.
+	// +optional
+	Action PendingAction `json:"action,omitempty"`
 }
 
 // ApiPublicationStatus is what the operator last observed and did.
@@ -294,8 +355,10 @@ type ApiPublicationStatus struct {
 // +kubebuilder:printcolumn:name="Gateway",type=string,JSONPath=`.spec.gatewayRef.name`
 // +kubebuilder:printcolumn:name="Environment",type=string,JSONPath=`.spec.environment`
 // +kubebuilder:printcolumn:name="State",type=string,JSONPath=`.spec.state`
+// +kubebuilder:printcolumn:name="Policy",type=string,JSONPath=`.spec.managementPolicy`,priority=1
 // +kubebuilder:printcolumn:name="APIs",type=integer,JSONPath=`.status.summary.total`
 // +kubebuilder:printcolumn:name="Failed",type=integer,JSONPath=`.status.summary.failed`,priority=1
+// +kubebuilder:printcolumn:name="OutOfSync",type=integer,JSONPath=`.status.summary.outOfSync`,priority=1
 // +kubebuilder:printcolumn:name="Ready",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].status`
 // +kubebuilder:printcolumn:name="Reason",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].reason`
 // +kubebuilder:printcolumn:name="Message",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].message`,priority=1

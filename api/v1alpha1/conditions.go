@@ -94,6 +94,13 @@ const (
 	ReasonVersionNotFound = "VersionNotFound"
 	// ReasonPartialFailure: some APIs are in the declared state and some failed.
 	ReasonPartialFailure = "PartialFailure"
+	// ReasonInSync: managementPolicy is Observe and the gateway is as declared: Manage
+	// would make no call.
+	ReasonInSync = "InSync"
+	// ReasonOutOfSync: managementPolicy is Observe and the gateway differs from the
+	// declaration; status.apis[].action and status.releasing[].action say what Manage
+	// would do. Nothing is changed.
+	ReasonOutOfSync = "OutOfSync"
 	// ReasonConflict: another, older ApiPublication already claims an API in this
 	// environment.
 	ReasonConflict = "Conflict"

@@ -90,14 +90,20 @@ func claimKeys(o client.Object) []string {
 // first.
 func (r *ApiPublicationReconciler) claimants(ctx context.Context, s *pubScope, loc location,
 	id string) ([]*v1alpha1.ApiPublication, error) {
-	list := &v1alpha1.ApiPublicationList{}
-	// Read-only use of the cached objects: no deep copy of each claimant's status.
-	if err := r.List(ctx, list, client.UnsafeDisableDeepCopy, client.MatchingFields{indexPublicationClaim: loc.key(id)}); err != nil {
-		return nil, fmt.Errorf("list the ApiPublications claiming API %s: %w", id, err)
+	var items []v1alpha1.ApiPublication
+	if r.claims != nil {
+		items = r.claims[loc.key(id)]
+	} else {
+		list := &v1alpha1.ApiPublicationList{}
+		// Read-only use of the cached objects: no deep copy of each claimant's status.
+		if err := r.List(ctx, list, client.UnsafeDisableDeepCopy, client.MatchingFields{indexPublicationClaim: loc.key(id)}); err != nil {
+			return nil, fmt.Errorf("list the ApiPublications claiming API %s: %w", id, err)
+		}
+		items = list.Items
 	}
 	var out []*v1alpha1.ApiPublication
-	for i := range list.Items {
-		other := &list.Items[i]
+	for i := range items {
+		other := &items[i]
 		if other.UID != s.pub.UID && other.DeletionTimestamp.IsZero() {
 			out = append(out, other)
 		}
@@ -130,7 +136,8 @@ func (r *ApiPublicationReconciler) markOwners(ctx context.Context, s *pubScope, 
 				targets[i].Owner = other.Namespace + "/" + other.Name
 				break
 			}
-			if !other.Spec.Suspend {
+			// Only an object that acts can act for another.
+			if !other.Spec.Suspend && !observing(other) {
 				targets[i].Follows = other.Namespace + "/" + other.Name
 				break
 			}

@@ -46,6 +46,10 @@ type ApiPublicationReconciler struct {
 	Now clock
 
 	inflight *inflight
+	// claims, when set, are the claimants by claim key, in place of the field index: a
+	// preview outside the manager has no cache.
+	claims    map[string][]v1alpha1.ApiPublication
+	outOfSync *outOfSyncGauge
 }
 
 // pubScope carries one pass over one ApiPublication: the object, its copy from before, and
@@ -109,58 +113,101 @@ func (r *ApiPublicationReconciler) connect(ctx context.Context, s *pubScope) err
 	return err
 }
 
-// reconcileNormal resolves, observes, plans and hands the plan's calls off; the pass that
-// their answer brings reports what the gateway then serves.
+// reconcileNormal resolves, observes and plans; under managementPolicy Manage it hands the
+// plan's calls off, and the pass that their answer brings reports what the gateway then
+// serves; under Observe it reports the plan and calls nothing.
 func (r *ApiPublicationReconciler) reconcileNormal(ctx context.Context, s *pubScope) error {
 	if err := r.connect(ctx, s); err != nil {
 		return err
 	}
-	answer, pending := r.inflight.take(s.pub.UID)
-	switch {
-	case pending > 0:
-		s.inFlight = pending // calls of an earlier pass are still in flight
-		return nil
-	case answer != nil && answer.err != nil:
-		return answer.err
+	var answer *answer
+	if r.inflight != nil {
+		var pending int
+		answer, pending = r.inflight.take(s.pub.UID)
+		switch {
+		case pending > 0:
+			s.inFlight = pending // calls of an earlier pass are still in flight
+			return nil
+		case answer != nil && answer.err != nil:
+			return answer.err
+		}
 	}
-	d, decl := s.conn.Driver, declarationOf(s.pub, s.gw)
-	resolved, err := d.Resolve(ctx, decl)
+	p, err := r.prepare(ctx, s)
 	if err != nil {
 		return err
 	}
-	s.location = location{instance: instanceKey(s.gw), gateway: refKey(s.pub.Spec.GatewayRef), envID: resolved.EnvID}
-	if err := r.markOwners(ctx, s, s.location, resolved.Targets); err != nil {
+	if !observing(s.pub) {
+		if s.releasing, err = r.actReleases(ctx, s, p.pending, p.batches, p.blocked); err != nil {
+			return err
+		}
+	}
+	d := s.conn.Driver
+	obs, err := d.Observe(ctx, p.resolved)
+	if err != nil {
 		return err
 	}
+	plan := d.Plan(p.decl, p.resolved, obs, r.Now.now())
+	var landed driver.Results
+	if answer != nil {
+		landed = answer.results
+	}
+	if observing(s.pub) {
+		s.releasing = pendingReleases(p.batches, p.blocked)
+		s.apis = withActions(publicationStatus(s.pub, d.Provider(), p.resolved.Targets, obs, plan, landed), plan)
+		s.requeue = jitter(s.conn.ObserveInterval)
+		return nil
+	}
+	// What the gateway refused a moment ago is reported, and tried again after a while.
+	plan = plan.Without(func(st driver.Step) bool { res, ok := landed[st.API]; return ok && res.Err != nil })
+	if !plan.Empty() {
+		r.handOff(ctx, s, p.resolved, plan)
+		return nil
+	}
+	s.apis = publicationStatus(s.pub, d.Provider(), p.resolved.Targets, obs, plan, landed)
+	s.requeue = jitter(s.conn.ObserveInterval)
+	return nil
+}
+
+// prepared is what a pass resolved before observing: the targets with their claims, and how
+// the releases would be carried out.
+type prepared struct {
+	decl     driver.Declaration
+	resolved driver.Resolved
+	// pending is status.releasing before any release is carried out.
+	pending []v1alpha1.ApiRelease
+	batches []releaseBatch
+	blocked []v1alpha1.ApiRelease
+}
+
+// prepare resolves the declaration, marks the targets other objects act for or hold, and
+// plans the releases of what left the declaration; it reads, and writes nothing.
+func (r *ApiPublicationReconciler) prepare(ctx context.Context, s *pubScope) (*prepared, error) {
+	p := &prepared{decl: declarationOf(s.pub, s.gw)}
+	var err error
+	if p.resolved, err = s.conn.Driver.Resolve(ctx, p.decl); err != nil {
+		return nil, err
+	}
+	s.location = location{instance: instanceKey(s.gw), gateway: refKey(s.pub.Spec.GatewayRef), envID: p.resolved.EnvID}
+	if err := r.markOwners(ctx, s, s.location, p.resolved.Targets); err != nil {
+		return nil, err
+	}
 	s.follows = map[string]string{}
-	for _, t := range resolved.Targets {
+	for _, t := range p.resolved.Targets {
 		if t.Follows != "" {
 			s.follows[t.ID] = t.Follows
 		}
 	}
-	releases := moveReleases(s.pub, s.location, resolved.Targets)
-	s.releasing, s.releasingSet = releases, true
-	if s.releasing, err = r.release(ctx, s, releases); err != nil {
-		return err
+	p.pending = moveReleases(s.pub, s.location, p.resolved.Targets)
+	s.releasing, s.releasingSet = p.pending, true
+	if p.batches, p.blocked, err = r.planReleases(ctx, s, p.pending); err != nil {
+		return nil, err
 	}
-	obs, err := d.Observe(ctx, resolved)
-	if err != nil {
-		return err
-	}
-	plan := d.Plan(decl, resolved, obs, r.Now.now())
-	var landed driver.Results
-	if answer != nil {
-		landed = answer.results
-		// What the gateway refused a moment ago is reported, and tried again after a while.
-		plan = plan.Without(func(st driver.Step) bool { res, ok := landed[st.API]; return ok && res.Err != nil })
-	}
-	if !plan.Empty() {
-		r.handOff(ctx, s, resolved, plan)
-		return nil
-	}
-	s.apis = publicationStatus(s.pub, d.Provider(), resolved.Targets, obs, plan, landed)
-	s.requeue = jitter(s.conn.ObserveInterval)
-	return nil
+	return p, nil
+}
+
+// observing reports whether an object only observes: managementPolicy Observe.
+func observing(pub *v1alpha1.ApiPublication) bool {
+	return pub.Spec.ManagementPolicy == v1alpha1.ManagementPolicyObserve
 }
 
 // declarationOf is what an ApiPublication declares, in the driver's terms.
@@ -206,9 +253,11 @@ func knownEnvironments(gw *v1alpha1.ApiGateway) []gateway.Environment {
 func (r *ApiPublicationReconciler) finish(ctx context.Context, s *pubScope, err error) (ctrl.Result, error) {
 	if s.released {
 		r.inflight.forget(s.pub.UID)
+		r.trackOutOfSync(s)
 		return ctrl.Result{}, nil
 	}
 	summarizePublication(s, err)
+	r.trackOutOfSync(s)
 	recordStallChange(r.Recorder, s.pub, s.before.Status.Conditions, s.pub.Status.Conditions)
 	if perr := patchStatus(ctx, r.Client, s.pub, s.before, s.pub.Status, s.before.Status); perr != nil && err == nil {
 		err = perr
@@ -236,6 +285,9 @@ func (r *ApiPublicationReconciler) SetupWithManager(mgr ctrl.Manager) error {
 		concurrency = 10
 	}
 	r.inflight = newInflight()
+	if r.Metrics != nil {
+		r.outOfSync = newOutOfSyncGauge(r.Metrics.OutOfSync)
+	}
 	return ctrl.NewControllerManagedBy(mgr).
 		Named("apipublication").
 		For(&v1alpha1.ApiPublication{}, builder.WithPredicates(predicate.Or(specOrRequestChanged(), deletionStarted()))).

@@ -37,7 +37,8 @@ func (r *ApiPublicationReconciler) reconcileDelete(ctx context.Context, s *pubSc
 	if !controllerutil.ContainsFinalizer(pub, v1alpha1.Finalizer) {
 		return nil
 	}
-	if !pub.Spec.Suspend && pub.Spec.DeletionPolicy != v1alpha1.DeletionPolicyRetain {
+	// An object that only observes never touches the gateway, not even on deletion.
+	if !pub.Spec.Suspend && !observing(pub) && pub.Spec.DeletionPolicy != v1alpha1.DeletionPolicyRetain {
 		if pending := r.inflight.pending(pub.UID); pending > 0 {
 			// A publish of this object is still in flight: deciding now would miss what it
 			// publishes. Its landing brings the object back.

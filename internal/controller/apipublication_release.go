@@ -77,15 +77,24 @@ func moveReleases(pub *v1alpha1.ApiPublication, loc location, targets []driver.T
 	return out
 }
 
-// release takes the pending releases offline where they were published, and returns those
-// still pending: refused ones carry the gateway's answer and are tried again next pass. An
-// API another object declares there is released without a call. With deletionPolicy Retain
-// everything is released untouched.
-func (r *ApiPublicationReconciler) release(ctx context.Context, s *pubScope, pending []v1alpha1.ApiRelease) ([]v1alpha1.ApiRelease, error) {
+// releaseBatch is how the pending releases at one place would be taken offline.
+type releaseBatch struct {
+	group []v1alpha1.ApiRelease
+	conn  *driver.Conn
+	res   driver.Resolved
+	// plan takes offline the releases no other object declares there.
+	plan driver.Plan
+}
+
+// planReleases works out, with reads only, how the pending releases would be taken offline
+// where they were published: a batch per place, and the releases whose gateway cannot be
+// reached, each with why. An API another object declares there gets no step: it is released
+// without a call. With deletionPolicy Retain everything is released untouched.
+func (r *ApiPublicationReconciler) planReleases(ctx context.Context, s *pubScope,
+	pending []v1alpha1.ApiRelease) (batches []releaseBatch, blocked []v1alpha1.ApiRelease, err error) {
 	if len(pending) == 0 || s.pub.Spec.DeletionPolicy == v1alpha1.DeletionPolicyRetain {
-		return nil, nil
+		return nil, nil, nil
 	}
-	var left []v1alpha1.ApiRelease
 	for _, group := range byPlace(pending) {
 		loc := location{instance: group[0].Instance, gateway: group[0].Gateway, envID: group[0].EnvironmentID}
 		ids := make([]string, len(group))
@@ -94,7 +103,7 @@ func (r *ApiPublicationReconciler) release(ctx context.Context, s *pubScope, pen
 		}
 		shared, err := r.sharers(ctx, s, loc, ids)
 		if err != nil {
-			return pending, err
+			return nil, nil, err
 		}
 		conn := s.conn
 		if loc.gateway != refKey(s.pub.Spec.GatewayRef) || conn == nil {
@@ -102,7 +111,7 @@ func (r *ApiPublicationReconciler) release(ctx context.Context, s *pubScope, pen
 				for _, rel := range group {
 					rel.Error = &v1alpha1.ApiError{Code: v1alpha1.ReasonGatewayNotReady, Message: fmt.Sprintf(
 						"cannot take it offline where it was published: %v; set spec.deletionPolicy to Retain to leave it", err)}
-					left = append(left, rel)
+					blocked = append(blocked, rel)
 				}
 				continue
 			}
@@ -110,15 +119,47 @@ func (r *ApiPublicationReconciler) release(ctx context.Context, s *pubScope, pen
 		res := driver.Resolved{EnvID: loc.envID}
 		plan := conn.Driver.PlanRelease(res, driver.Observation{}, ids, r.Now.now()).
 			Without(func(st driver.Step) bool { return shared[st.API] != "" })
+		batches = append(batches, releaseBatch{group: group, conn: conn, res: res, plan: plan})
+	}
+	return batches, blocked, nil
+}
+
+// pendingReleases is what Observe reports of planned releases: those Manage would take
+// offline, marked Release, and those it cannot reach; shared ones are released.
+func pendingReleases(batches []releaseBatch, blocked []v1alpha1.ApiRelease) []v1alpha1.ApiRelease {
+	var out []v1alpha1.ApiRelease
+	for _, b := range batches {
+		for _, rel := range b.group {
+			if slices.Contains(b.plan.IDs(driver.ActOffline), rel.ID) {
+				rel.Action = v1alpha1.ActionRelease
+				out = append(out, rel)
+			}
+		}
+	}
+	for _, rel := range blocked {
+		rel.Action = v1alpha1.ActionRelease
+		out = append(out, rel)
+	}
+	return out
+}
+
+// actReleases takes the batches offline and returns the releases still pending: the blocked
+// ones and those the gateway refused, with its answer, tried again next pass. On an error
+// concerning a whole gateway, everything stays pending.
+func (r *ApiPublicationReconciler) actReleases(ctx context.Context, s *pubScope, pending []v1alpha1.ApiRelease,
+	batches []releaseBatch, blocked []v1alpha1.ApiRelease) ([]v1alpha1.ApiRelease, error) {
+	left := blocked
+	for _, b := range batches {
 		var results driver.Results
-		if !plan.Empty() {
-			ctrl.LoggerFrom(ctx).Info("Taking APIs that left the spec offline", "gateway", loc.gateway,
-				"environment", loc.envID, "count", len(plan.Steps))
-			if results, err = conn.Driver.Act(ctx, res, plan); err != nil {
+		if !b.plan.Empty() {
+			var err error
+			ctrl.LoggerFrom(ctx).Info("Taking APIs that left the spec offline", "gateway", b.group[0].Gateway,
+				"environment", b.res.EnvID, "count", len(b.plan.Steps))
+			if results, err = b.conn.Driver.Act(ctx, b.res, b.plan); err != nil {
 				return pending, err
 			}
 		}
-		for _, rel := range group {
+		for _, rel := range b.group {
 			out, acted := results[rel.ID]
 			if acted && out.Err != nil && !gateway.Classify(out.Err).NotFound {
 				rel.Error = apiError(out.Err)
@@ -128,6 +169,16 @@ func (r *ApiPublicationReconciler) release(ctx context.Context, s *pubScope, pen
 		r.recordLanded(s.pub, results, " (it left the spec)")
 	}
 	return left, nil
+}
+
+// release takes the pending releases offline where they were published (planReleases, then
+// actReleases), and returns those still pending.
+func (r *ApiPublicationReconciler) release(ctx context.Context, s *pubScope, pending []v1alpha1.ApiRelease) ([]v1alpha1.ApiRelease, error) {
+	batches, blocked, err := r.planReleases(ctx, s, pending)
+	if err != nil {
+		return pending, err
+	}
+	return r.actReleases(ctx, s, pending, batches, blocked)
 }
 
 // byPlace groups releases by ApiGateway and environment, in their order.

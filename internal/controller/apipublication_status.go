@@ -71,6 +71,20 @@ func publicationStatus(pub *v1alpha1.ApiPublication, provider driver.Provider, t
 	return out
 }
 
+// withActions marks each entry with the step the plan has for its API: what Manage would do.
+func withActions(apis []v1alpha1.ApiPublicationApiStatus, plan driver.Plan) []v1alpha1.ApiPublicationApiStatus {
+	steps := map[string]driver.Step{}
+	for _, st := range plan.Steps {
+		steps[st.API] = st
+	}
+	for i := range apis {
+		if st, ok := steps[apis[i].ID]; ok {
+			apis[i].Action, apis[i].TargetVersionID = v1alpha1.PendingAction(st.Action), st.Version
+		}
+	}
+	return apis
+}
+
 // apigAPIStatus is one API's entry on an APIG gateway.
 func apigAPIStatus(state v1alpha1.PublicationState, t driver.Target, obs driver.Observation, landed driver.Results,
 	previous v1alpha1.ApiPublicationApiStatus) v1alpha1.ApiPublicationApiStatus {
@@ -183,16 +197,30 @@ func summarizePublication(s *pubScope, err error) {
 	if s.releasingSet {
 		pub.Status.Releasing = s.releasing
 	}
+	if !observing(pub) {
+		clearActions(&pub.Status) // what Observe listed last is moot once Manage acts
+	}
 	if pub.Status.APIs != nil || s.apis != nil {
-		pub.Status.Summary = summary(pub.Spec.State, pub.Status.APIs)
+		pub.Status.Summary = summary(pub.Spec.State, pub.Status.APIs, pub.Status.Releasing)
 	}
 	v := publicationVerdict(s, err)
 	pub.Status.ObservedGeneration = pub.Generation
 	applyVerdict(&pub.Status.Conditions, pub.Generation, v)
 }
 
-func summary(state v1alpha1.PublicationState, apis []v1alpha1.ApiPublicationApiStatus) *v1alpha1.ApiPublicationSummary {
+func summary(state v1alpha1.PublicationState, apis []v1alpha1.ApiPublicationApiStatus,
+	releasing []v1alpha1.ApiRelease) *v1alpha1.ApiPublicationSummary {
 	sum := &v1alpha1.ApiPublicationSummary{Total: int32(len(apis))}
+	pending := func(a v1alpha1.PendingAction) {
+		if a == "" {
+			return
+		}
+		if sum.Actions == nil {
+			sum.Actions = map[v1alpha1.PendingAction]int32{}
+		}
+		sum.Actions[a]++
+		sum.OutOfSync++
+	}
 	for _, a := range apis {
 		switch {
 		case a.Error != nil:
@@ -200,8 +228,41 @@ func summary(state v1alpha1.PublicationState, apis []v1alpha1.ApiPublicationApiS
 		case a.State == string(state):
 			sum.Published++
 		}
+		pending(a.Action)
+	}
+	for _, rel := range releasing {
+		pending(rel.Action)
 	}
 	return sum
+}
+
+// clearActions removes the pending actions an Observe pass recorded.
+func clearActions(st *v1alpha1.ApiPublicationStatus) {
+	for i := range st.APIs {
+		st.APIs[i].Action, st.APIs[i].TargetVersionID = "", ""
+	}
+	for i := range st.Releasing {
+		st.Releasing[i].Action = ""
+	}
+}
+
+// pendingMessage says what Manage would do, as "would publish 2, take offline 1, switch 1".
+func pendingMessage(sum *v1alpha1.ApiPublicationSummary) string {
+	words := []struct {
+		action v1alpha1.PendingAction
+		verb   string
+	}{
+		{v1alpha1.ActionPublish, "publish"}, {v1alpha1.ActionOffline, "take offline"},
+		{v1alpha1.ActionSwitchVersion, "switch"}, {v1alpha1.ActionSuspend, "suspend"},
+		{v1alpha1.ActionRecover, "recover"}, {v1alpha1.ActionRelease, "release (take offline what left the spec)"},
+	}
+	var parts []string
+	for _, w := range words {
+		if n := sum.Actions[w.action]; n > 0 {
+			parts = append(parts, fmt.Sprintf("%s %d", w.verb, n))
+		}
+	}
+	return "would " + strings.Join(parts, ", ")
 }
 
 func publicationVerdict(s *pubScope, err error) verdict {
@@ -274,19 +335,41 @@ func publicationVerdict(s *pubScope, err error) verdict {
 		}
 		return verdict{ready: metav1.ConditionFalse, reason: reason,
 			message: fmt.Sprintf("%d of %d APIs failed: %s", len(failures), total, strings.Join(first(failures, 5), "; "))}
-	case len(waits) > 0:
+	}
+	where := pub.Spec.Environment
+	if where == "" {
+		where = "the DataArts cluster"
+	}
+	if observing(pub) {
+		return observeVerdict(pub, total, where, waits)
+	}
+	if len(waits) > 0 {
 		reason := v1alpha1.ReasonWaitingForSchedule
 		if reviews {
 			reason = v1alpha1.ReasonWaitingForReview
 		}
 		return verdict{ready: metav1.ConditionUnknown, reason: reason, reconciling: true, message: strings.Join(first(waits, 5), "; ")}
 	}
-	where := pub.Spec.Environment
-	if where == "" {
-		where = "the DataArts cluster"
-	}
 	return verdict{ready: metav1.ConditionTrue, reason: v1alpha1.ReasonSucceeded,
 		message: fmt.Sprintf("%d APIs %s in %s", total, strings.ToLower(string(pub.Spec.State)), where)}
+}
+
+// observeVerdict is Ready under managementPolicy Observe: True (InSync) when Manage would make
+// no call, False (OutOfSync) saying what it would do otherwise. Nothing is in progress either
+// way, and what the gateway waits for is only mentioned.
+func observeVerdict(pub *v1alpha1.ApiPublication, total int, where string, waits []string) verdict {
+	sum := pub.Status.Summary
+	if sum != nil && sum.OutOfSync > 0 {
+		return verdict{ready: metav1.ConditionFalse, reason: v1alpha1.ReasonOutOfSync, message: fmt.Sprintf(
+			"%s (managementPolicy Observe: nothing is changed; status.apis[].action lists each API, "+
+				"and managementPolicy Manage carries it out)", pendingMessage(sum))}
+	}
+	msg := fmt.Sprintf("%d APIs %s in %s as declared (managementPolicy Observe: nothing is changed)", total,
+		strings.ToLower(string(pub.Spec.State)), where)
+	if len(waits) > 0 {
+		msg += "; " + strings.Join(first(waits, 5), "; ")
+	}
+	return verdict{ready: metav1.ConditionTrue, reason: v1alpha1.ReasonInSync, message: msg}
 }
 
 func first(items []string, n int) []string {

@@ -86,6 +86,9 @@ type Metrics struct {
 	Latency *prometheus.HistogramVec
 	Batch   *prometheus.HistogramVec
 	Drift   *prometheus.CounterVec
+	// OutOfSync is set by the ApiPublication controller: the APIs that objects in
+	// managementPolicy Observe would change.
+	OutOfSync *prometheus.GaugeVec
 }
 
 // NewMetrics creates the metrics (unregistered).
@@ -110,12 +113,17 @@ func NewMetrics() *Metrics {
 			Name: "apig_drift_corrections_total",
 			Help: "APIs put back in their declared state after a change made on the gateway, by gateway and environment.",
 		}, []string{"gateway", "environment"}),
+		OutOfSync: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "apig_out_of_sync_apis",
+			Help: "APIs that ApiPublications in managementPolicy Observe would change (publish, take offline, switch, " +
+				"suspend, recover or release), by gateway and environment: drift reported, not corrected.",
+		}, []string{"gateway", "environment"}),
 	}
 }
 
 // Collectors returns the metrics to register.
 func (m *Metrics) Collectors() []prometheus.Collector {
-	return []prometheus.Collector{m.Calls, m.Latency, m.Batch, m.Drift}
+	return []prometheus.Collector{m.Calls, m.Latency, m.Batch, m.Drift, m.OutOfSync}
 }
 
 // Forget deletes every series of a gateway (namespace/name), for one that was deleted, so that
