@@ -254,7 +254,7 @@ func pendingMessage(sum *v1alpha1.ApiPublicationSummary) string {
 	}{
 		{v1alpha1.ActionPublish, "publish"}, {v1alpha1.ActionOffline, "take offline"},
 		{v1alpha1.ActionSwitchVersion, "switch"}, {v1alpha1.ActionSuspend, "suspend"},
-		{v1alpha1.ActionRecover, "recover"}, {v1alpha1.ActionRelease, "release (take offline what left the spec)"},
+		{v1alpha1.ActionRecover, "recover"}, {v1alpha1.ActionRelease, "release"},
 	}
 	var parts []string
 	for _, w := range words {

@@ -36,8 +36,8 @@ type apigDriver struct {
 func NewAPIG(pub gateway.Publisher) Driver { return &apigDriver{pub: pub} }
 
 var (
-	_ Driver   = (*apigDriver)(nil)
-	_ Exporter = (*apigDriver)(nil)
+	_ Driver    = (*apigDriver)(nil)
+	_ Inventory = (*apigDriver)(nil)
 )
 
 func (d *apigDriver) Provider() Provider { return APIG }
@@ -81,6 +81,10 @@ func (d *apigDriver) Group(ctx context.Context, ref gateway.GroupRef) (gateway.G
 
 func (d *apigDriver) GroupAPIs(ctx context.Context, groupID string) ([]gateway.API, error) {
 	return d.pub.GroupAPIs(ctx, groupID)
+}
+
+func (d *apigDriver) Versions(ctx context.Context, apiID, envID string) ([]gateway.Version, error) {
+	return d.pub.Versions(ctx, apiID, envID)
 }
 
 func (d *apigDriver) StartExport(ctx context.Context, req gateway.ExportRequest) (string, error) {

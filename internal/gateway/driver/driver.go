@@ -226,6 +226,14 @@ type Exporter interface {
 	ExportTask(ctx context.Context, taskID string) (gateway.ExportTask, error)
 }
 
+// Inventory is implemented by drivers that can list what a gateway publishes (APIG): it is
+// how apigctl import reads a gateway.
+type Inventory interface {
+	Exporter
+	// Versions lists an API's versions in an environment, newest first.
+	Versions(ctx context.Context, apiID, envID string) ([]gateway.Version, error)
+}
+
 // InvalidDeclaration is a declaration the provider cannot act on; only a change of spec helps.
 type InvalidDeclaration struct{ Message string }
 
