@@ -355,9 +355,9 @@ spec: {gatewayRef: {name: nope}, environment: RELEASE, apis: [{name: draft}]}
 	typo := writeManifest(t, `apiVersion: publishing.apig-operator.dev/v1alpha1
 kind: ApiPublication
 metadata: {name: p}
-spec: {gatewayRef: {name: gw}, enviroment: RELEASE, apis: [{name: draft}]}
+spec: {gatewayRef: {name: gw}, environmnt: RELEASE, apis: [{name: draft}]}
 `)
-	if code, _, stderr := w.run(t, "plan", "-f", typo); code != ExitError || !strings.Contains(stderr, "enviroment") {
+	if code, _, stderr := w.run(t, "plan", "-f", typo); code != ExitError || !strings.Contains(stderr, "environmnt") {
 		t.Errorf("unknown field: exit %d: %s", code, stderr)
 	}
 	if code, _, stderr := w.run(t, "plan"); code != ExitError || !strings.Contains(stderr, "-f FILE|DIR is required") {

@@ -243,11 +243,11 @@ func dnsName(s string) string {
 	return s
 }
 
-func objectName(gateway, env, group string, perGroup bool) string {
+func objectName(gw, env, group string, perGroup bool) string {
 	if perGroup {
-		return dnsName(gateway + "-" + env + "-" + group)
+		return dnsName(gw + "-" + env + "-" + group)
 	}
-	return dnsName(gateway + "-" + env)
+	return dnsName(gw + "-" + env)
 }
 
 // manifest is one ApiPublication declaring apis published in env.

@@ -327,14 +327,14 @@ func publicationVerdict(s *pubScope, err error) verdict {
 	case len(conflicts) > 0:
 		return verdict{ready: metav1.ConditionFalse, reason: v1alpha1.ReasonConflict,
 			message: fmt.Sprintf("%d of %d APIs are declared by another ApiPublication: %s", len(conflicts), total,
-				strings.Join(first(conflicts, 5), "; "))}
+				strings.Join(first(conflicts), "; "))}
 	case len(failures) > 0:
 		reason := v1alpha1.ReasonPartialFailure
 		if allSame(codes, gateway.CodeVersionNotFound) {
 			reason = v1alpha1.ReasonVersionNotFound
 		}
 		return verdict{ready: metav1.ConditionFalse, reason: reason,
-			message: fmt.Sprintf("%d of %d APIs failed: %s", len(failures), total, strings.Join(first(failures, 5), "; "))}
+			message: fmt.Sprintf("%d of %d APIs failed: %s", len(failures), total, strings.Join(first(failures), "; "))}
 	}
 	where := pub.Spec.Environment
 	if where == "" {
@@ -348,7 +348,7 @@ func publicationVerdict(s *pubScope, err error) verdict {
 		if reviews {
 			reason = v1alpha1.ReasonWaitingForReview
 		}
-		return verdict{ready: metav1.ConditionUnknown, reason: reason, reconciling: true, message: strings.Join(first(waits, 5), "; ")}
+		return verdict{ready: metav1.ConditionUnknown, reason: reason, reconciling: true, message: strings.Join(first(waits), "; ")}
 	}
 	return verdict{ready: metav1.ConditionTrue, reason: v1alpha1.ReasonSucceeded,
 		message: fmt.Sprintf("%d APIs %s in %s", total, strings.ToLower(string(pub.Spec.State)), where)}
@@ -367,12 +367,17 @@ func observeVerdict(pub *v1alpha1.ApiPublication, total int, where string, waits
 	msg := fmt.Sprintf("%d APIs %s in %s as declared (managementPolicy Observe: nothing is changed)", total,
 		strings.ToLower(string(pub.Spec.State)), where)
 	if len(waits) > 0 {
-		msg += "; " + strings.Join(first(waits, 5), "; ")
+		msg += "; " + strings.Join(first(waits), "; ")
 	}
 	return verdict{ready: metav1.ConditionTrue, reason: v1alpha1.ReasonInSync, message: msg}
 }
 
-func first(items []string, n int) []string {
+// maxListed is how many items a condition message names.
+const maxListed = 5
+
+// first keeps the first maxListed items, and says how many more there are.
+func first(items []string) []string {
+	const n = maxListed
 	if len(items) <= n {
 		return items
 	}

@@ -35,6 +35,7 @@ type Binary struct {
 var (
 	Manager   = Binary{Name: "manager", Package: "./cmd"}
 	Simulator = Binary{Name: "gatewaysim", Package: "./cmd/gatewaysim"}
+	Apigctl   = Binary{Name: "apigctl", Package: "./cmd/apigctl"}
 )
 
 // Build builds the binaries of the module at root into dir.
