@@ -232,7 +232,7 @@ spec:
 		Expect(status("gw-release", `{.status.releasing[0].action} {.status.releasing[0].name}`)).To(Equal("Release stats"))
 		Expect(kubectlOK("get", "apipublication", "-n", adoptNS, "-o", "wide")).To(ContainSubstring("Observe"))
 
-		Consistently(func() []string { return writes(from) }).WithTimeout(3 * interval).WithPolling(time.Second).
+		Consistently(func() []string { return writes(from) }).WithTimeout(3*interval).WithPolling(time.Second).
 			Should(Equal(consoleWrites), "the operator wrote while observing")
 		for _, a := range []string{"stats", "get_item"} {
 			Expect(liveVersionAt(url, a, "RELEASE")).NotTo(BeEmpty())
