@@ -30,7 +30,9 @@ import (
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	_ "k8s.io/client-go/plugin/pkg/client/auth"
 	ctrl "sigs.k8s.io/controller-runtime"
+	"k8s.io/apimachinery/pkg/labels"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/healthz"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 	ctrlmetrics "sigs.k8s.io/controller-runtime/pkg/metrics"
@@ -61,6 +63,7 @@ func main() {
 		kubeAPIQPS     float64
 		kubeAPIBurst   int
 		watchNamespace string
+		watchSelector  string
 		batchWindow    time.Duration
 		batchSpacing   time.Duration
 		batchMaxSize   int
@@ -86,7 +89,11 @@ func main() {
 		"Sustained requests per second to the Kubernetes API server (client-go's default is 20).")
 	flag.IntVar(&kubeAPIBurst, "kube-api-burst", 300, "Burst of requests to the Kubernetes API server.")
 	flag.StringVar(&watchNamespace, "watch-namespace", "",
-		"Only watch this namespace; default: all namespaces.")
+		"Only watch these namespaces (comma-separated); default: all namespaces.")
+	flag.StringVar(&watchSelector, "watch-label-selector", "",
+		"Only reconcile ApiGateways, ClusterApiGateways, ApiPublications and ApiExports with these labels, for "+
+			"example sharding.apig-operator.dev/shard=a: one shard of several managers. Every object that uses a "+
+			"gateway instance must be in the shard of that instance's gateway objects; default: all.")
 	flag.DurationVar(&batchWindow, "batch-window", 100*time.Millisecond,
 		"How long publish and offline requests for the same gateway environment wait to be merged into one batch call.")
 	flag.DurationVar(&batchSpacing, "batch-spacing", 10*time.Second,
@@ -144,8 +151,27 @@ func main() {
 		LeaderElectionNamespace:       leaderElectNS,
 		LeaderElectionReleaseOnCancel: true,
 	}
-	if watchNamespace != "" {
-		mgrOpts.Cache.DefaultNamespaces = map[string]cache.Config{watchNamespace: {}}
+	// The cache keeps what the controllers read: managedFields are dropped (they are about a
+	// third of a small object).
+	mgrOpts.Cache.DefaultTransform = cache.TransformStripManagedFields()
+	if namespaces := splitList(watchNamespace); len(namespaces) > 0 {
+		mgrOpts.Cache.DefaultNamespaces = map[string]cache.Config{}
+		for _, ns := range namespaces {
+			mgrOpts.Cache.DefaultNamespaces[ns] = cache.Config{}
+		}
+	}
+	var shard labels.Selector
+	if watchSelector != "" {
+		var err error
+		if shard, err = labels.Parse(watchSelector); err != nil {
+			log.Error(err, "Invalid --watch-label-selector")
+			os.Exit(1)
+		}
+		mgrOpts.Cache.ByObject = map[client.Object]cache.ByObject{}
+		for _, obj := range []client.Object{&publishingv1alpha1.ApiGateway{}, &publishingv1alpha1.ClusterApiGateway{},
+			&publishingv1alpha1.ApiPublication{}, &publishingv1alpha1.ApiExport{}} {
+			mgrOpts.Cache.ByObject[obj] = cache.ByObject{Label: shard}
+		}
 	}
 	mgr, err := ctrl.NewManager(restConfig, mgrOpts)
 	if err != nil {
@@ -160,7 +186,7 @@ func main() {
 		BatchWindow: batchWindow, BatchSpacing: batchSpacing, BatchMaxSize: batchMaxSize, Timeout: gatewayTimeout,
 		Instance:                 instanceName(),
 		Endpoints:                controller.EndpointPolicy{Allowed: splitList(allowed), InsecureAllowHTTP: allowHTTP},
-		ClusterResourceNamespace: clusterNS,
+		ClusterResourceNamespace: clusterNS, Shard: shard,
 	}
 	if err := (&controller.ApiGatewayReconciler{
 		Client: mgr.GetClient(), Connections: connector, Recorder: mgr.GetEventRecorder("apig-operator"),

@@ -86,6 +86,9 @@ type Connector struct {
 	// ClusterResourceNamespace is where the Secrets and ConfigMaps of ClusterApiGateways are
 	// read: the manager's own namespace.
 	ClusterResourceNamespace string
+	// Shard is the manager's --watch-label-selector, if any: a gateway object outside it is
+	// invisible to the cache, and is named as such rather than as missing.
+	Shard labels.Selector
 
 	flights singleflight.Group
 
@@ -315,8 +318,7 @@ func (c *Connector) gatewayOf(ctx context.Context, r client.Reader, namespace st
 		gw := &v1alpha1.ApiGateway{}
 		if err := r.Get(ctx, types.NamespacedName{Namespace: namespace, Name: ref.Name}, gw); err != nil {
 			if apierrors.IsNotFound(err) {
-				return nil, waiting(v1alpha1.ReasonGatewayNotFound, gateway.NotFoundDelay,
-					fmt.Errorf("ApiGateway %s does not exist", ref.Name))
+				return nil, c.notFound(ctx, gw, types.NamespacedName{Namespace: namespace, Name: ref.Name})
 			}
 			return nil, err
 		}
@@ -340,6 +342,21 @@ func (c *Connector) gatewayOf(ctx context.Context, r client.Reader, namespace st
 				"is called for this object. Ask the platform team to label the namespace or widen the selector", cgw.Name, namespace))
 	}
 	return c.clusterView(cgw), nil
+}
+
+// notFound says that a gateway object does not exist, or, when the manager watches one shard,
+// that it exists outside the shard: every object that uses a gateway belongs in its shard.
+func (c *Connector) notFound(ctx context.Context, obj client.Object, key types.NamespacedName) error {
+	kind := v1alpha1.KindApiGateway
+	if _, ok := obj.(*v1alpha1.ClusterApiGateway); ok {
+		kind = v1alpha1.KindClusterApiGateway
+	}
+	if c.Shard != nil && !c.Shard.Empty() && c.Reader != nil && c.Reader.Get(ctx, key, obj) == nil {
+		return waiting(v1alpha1.ReasonGatewayNotFound, gateway.NotFoundDelay, fmt.Errorf(
+			"%s %s is not in this manager's shard (--watch-label-selector %s), so no manager of the shard acts for "+
+				"it: give the gateway this shard's labels, or this object those of the gateway's shard", kind, key.Name, c.Shard))
+	}
+	return waiting(v1alpha1.ReasonGatewayNotFound, gateway.NotFoundDelay, fmt.Errorf("%s %s does not exist", kind, key.Name))
 }
 
 // admits reports whether a ClusterApiGateway's namespaceSelector selects ns; none selects no

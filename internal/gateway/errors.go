@@ -119,7 +119,17 @@ const (
 	CodeVersionNotFound  = "APIG.3022"
 	CodeInstanceNotFound = "APIG.3030"
 	CodeDataIllegal      = "DLM.4182"
+	// CodeEtcdSync: concurrent writes to one instance ("Failed to synchronize data to etcd",
+	// 500); transient, and avoided by serialising the writes of an instance.
+	CodeEtcdSync = "APIG.3500"
 )
+
+// quota are the codes of an exceeded quota, which the gateway sends with a 403: a refusal of
+// this request, not of the credentials.
+var quota = map[string]bool{
+	"APIG.3100": true, "APIG.3101": true, "APIG.3102": true, "APIG.3103": true, "APIG.3104": true,
+	"APIG.3125": true, "APIG.3127": true,
+}
 
 // notFound are the codes that mean something does not exist, whatever the HTTP status: the
 // DataArts ones come with a 400, and per-API failures inside a batch response with none.
@@ -175,6 +185,8 @@ func Classify(err error) Handling {
 		}
 	case gerr.HTTPStatus == http.StatusNotFound || notFound[gerr.Code]:
 		h.Class, h.NotFound, h.Delay = Waiting, true, NotFoundDelay
+	case quota[gerr.Code]:
+		h.Class = Terminal // a change of quota or of the declaration helps, not of the credentials
 	case gerr.HTTPStatus == http.StatusUnauthorized, gerr.HTTPStatus == http.StatusForbidden:
 		h.Class, h.Auth = Terminal, true
 	case gerr.HTTPStatus == http.StatusBadRequest, gerr.Code == CodeDataIllegal, strings.HasPrefix(gerr.Code, "APIG.2"):

@@ -145,6 +145,36 @@ type Caller struct {
 	Gateway string // namespace/name, the metrics label
 	Gate    *Gate
 	Metrics *Metrics // nil: not recorded
+	// Writes serialises the writes to one gateway instance, across every connection to it;
+	// nil: not serialised.
+	Writes *WriteLock
+}
+
+// WriteLock lets one write at a time reach a gateway instance: concurrent writes to one APIG
+// instance can fail with APIG.3500 ("Failed to synchronize data to etcd").
+type WriteLock struct{ ch chan struct{} }
+
+var writeLocks sync.Map // instance key → *WriteLock
+
+// InstanceWriteLock is the write lock of the gateway instance key names; every connection to
+// the instance shares it.
+func InstanceWriteLock(key string) *WriteLock {
+	l, _ := writeLocks.LoadOrStore(key, &WriteLock{ch: make(chan struct{}, 1)})
+	return l.(*WriteLock)
+}
+
+// DoWrite is Do for a call that changes the gateway: it waits for the instance's write lock
+// first, so that writes to one instance are never issued in parallel.
+func (c *Caller) DoWrite(ctx context.Context, op string, call func() error) error {
+	if c.Writes != nil {
+		select {
+		case c.Writes.ch <- struct{}{}:
+			defer func() { <-c.Writes.ch }()
+		case <-ctx.Done():
+			return Transport(op, ctx.Err())
+		}
+	}
+	return c.Do(ctx, op, call)
 }
 
 // Do waits at the gate, runs call, pauses the gateway on a 429 and records the outcome.

@@ -24,6 +24,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"testing/synctest"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
@@ -135,4 +136,46 @@ func TestForgetConcurrentWithCalls(t *testing.T) {
 	if n := testutil.CollectAndCount(m.Calls); n != 1 {
 		t.Errorf("%d series left, want only the one of ns/gw1", n)
 	}
+}
+
+func TestWritesToOneInstanceAreSerialised(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		ctx := context.Background()
+		// Two connections (two gateway objects) to one instance, and one to another.
+		a := &Caller{Gateway: "a", Gate: NewGate(100, 100), Writes: InstanceWriteLock("APIG/one/" + t.Name())}
+		b := &Caller{Gateway: "b", Gate: NewGate(100, 100), Writes: InstanceWriteLock("APIG/one/" + t.Name())}
+		other := &Caller{Gateway: "c", Gate: NewGate(100, 100), Writes: InstanceWriteLock("APIG/two/" + t.Name())}
+		var mu sync.Mutex
+		var order []string
+		record := func(s string) { mu.Lock(); order = append(order, s); mu.Unlock() }
+		seen := func() string { mu.Lock(); defer mu.Unlock(); return strings.Join(order, ",") }
+
+		release := make(chan struct{})
+		go func() {
+			_ = a.DoWrite(ctx, "publish", func() error { record("a"); <-release; record("a done"); return nil })
+		}()
+		synctest.Wait()
+		bDone := make(chan error, 1)
+		go func() { bDone <- b.DoWrite(ctx, "publish", func() error { record("b"); return nil }) }()
+		cancelled, cancel := context.WithCancel(ctx)
+		waiting := make(chan error, 1)
+		go func() { waiting <- b.DoWrite(cancelled, "offline", func() error { record("never"); return nil }) }()
+		_ = other.DoWrite(ctx, "publish", func() error { record("other instance"); return nil })
+		_ = b.Do(ctx, "list", func() error { record("b read"); return nil })
+		synctest.Wait()
+		if got := seen(); got != "a,other instance,b read" {
+			t.Fatalf("while a writes: %s; want the other instance's write and b's read, not b's write", got)
+		}
+		cancel()
+		if err := <-waiting; err == nil || !strings.Contains(err.Error(), "canceled") {
+			t.Errorf("a write waiting for the lock ends with its context: %v", err)
+		}
+		close(release)
+		if err := <-bDone; err != nil {
+			t.Fatal(err)
+		}
+		if got := seen(); got != "a,other instance,b read,a done,b" {
+			t.Errorf("order %s: b's write must follow a's", got)
+		}
+	})
 }

@@ -82,7 +82,18 @@ func New(cfg gateway.Config) (*Client, error) {
 // call runs one SDK call through the gate under the SDK method's name, and maps its error to a
 // *gateway.Error named op.
 func (c *Client) call(ctx context.Context, sdkOp, op string, fn func() error) error {
-	err := c.caller.Do(ctx, sdkOp, func() error {
+	return c.run(ctx, c.caller.Do, sdkOp, op, fn)
+}
+
+// write is call for a call that changes what the instance publishes: one at a time per
+// instance.
+func (c *Client) write(ctx context.Context, sdkOp, op string, fn func() error) error {
+	return c.run(ctx, c.caller.DoWrite, sdkOp, op, fn)
+}
+
+func (c *Client) run(ctx context.Context, do func(context.Context, string, func() error) error, sdkOp, op string,
+	fn func() error) error {
+	err := do(ctx, sdkOp, func() error {
 		if err := fn(); err != nil {
 			return sdkclient.Error(op, err)
 		}

@@ -63,7 +63,7 @@ func (c *Client) batch(ctx context.Context, action gateway.Action, envID string,
 		body.Remark = &remark
 	}
 	var resp *model.BatchPublishOrOfflineApiV2Response
-	err := c.call(ctx, "BatchPublishOrOfflineApiV2", op, func() error {
+	err := c.write(ctx, "BatchPublishOrOfflineApiV2", op, func() error {
 		var err error
 		resp, err = c.sdk.BatchPublishOrOfflineApiV2(&model.BatchPublishOrOfflineApiV2Request{
 			InstanceId: c.instance, Action: string(action), Body: body,
@@ -129,7 +129,7 @@ func (c *Client) SwitchVersion(ctx context.Context, apiID, versionID string) (ga
 		return fail(invalid(op, "the version ID is empty"))
 	}
 	var out gateway.Outcome
-	err := c.call(ctx, "ChangeApiVersionV2", op, func() error {
+	err := c.write(ctx, "ChangeApiVersionV2", op, func() error {
 		resp, err := c.sdk.ChangeApiVersionV2(&model.ChangeApiVersionV2Request{
 			InstanceId: c.instance, ApiId: apiID, Body: &model.ApiVersion{VersionId: &versionID},
 		})

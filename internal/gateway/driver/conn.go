@@ -17,6 +17,8 @@ limitations under the License.
 package driver
 
 import (
+	"net/url"
+	"strings"
 	"sync"
 	"time"
 
@@ -62,7 +64,8 @@ func Open(name, fingerprint string, generation int64, cfg gateway.Config, opts O
 	conn := &Conn{Name: name, Fingerprint: fingerprint, Generation: generation,
 		ObserveInterval: opts.ObserveInterval, Gate: gateway.NewGate(opts.QPS, opts.Burst)}
 	cfg.Name = name
-	cfg.Caller = &gateway.Caller{Gateway: name, Gate: conn.Gate, Metrics: opts.Metrics}
+	cfg.Caller = &gateway.Caller{Gateway: name, Gate: conn.Gate, Metrics: opts.Metrics,
+		Writes: gateway.InstanceWriteLock(instanceOf(opts.Provider, cfg))}
 	switch opts.Provider {
 	case DataArts:
 		ds, err := dataarts.New(cfg)
@@ -81,6 +84,16 @@ func Open(name, fingerprint string, generation int64, cfg gateway.Config, opts O
 		conn.Driver = NewAPIG(pub)
 	}
 	return conn, nil
+}
+
+// instanceOf identifies the gateway instance cfg reaches, whichever object names it: provider,
+// endpoint host and port, project, instance (and workspace for DataArts).
+func instanceOf(p Provider, cfg gateway.Config) string {
+	host := strings.ToLower(cfg.Endpoint)
+	if u, err := url.Parse(cfg.Endpoint); err == nil && u.Host != "" {
+		host = strings.ToLower(u.Host)
+	}
+	return strings.Join([]string{string(p), host, cfg.ProjectID, cfg.InstanceID, cfg.Workspace}, "/")
 }
 
 // Registry keeps one connection per gateway object, by namespace/name.

@@ -18,6 +18,8 @@ package observe
 
 import (
 	"context"
+	"maps"
+	"slices"
 	"strconv"
 	"sync"
 	"time"
@@ -44,6 +46,29 @@ type Cache struct {
 	all uint64
 	// catalog is every API of the instance, for ResolveAPIs.
 	catalog *catalog
+
+	// lag is how long the gateway may take to show a write in its reads; writes and switches
+	// are what the writes of the last lag answered, which outrank a read that old.
+	lag      time.Duration
+	writes   map[string]map[string]written
+	switches map[string]switched
+}
+
+// DefaultReadLag is how long a change may take to show in the gateway's reads: 5 to 10
+// seconds on Huawei Cloud APIG.
+const DefaultReadLag = 10 * time.Second
+
+// written is what a write answered for one API in one environment.
+type written struct {
+	at        time.Time
+	published bool
+	live      gateway.Published
+}
+
+// switched is the version a switch made live.
+type switched struct {
+	at      time.Time
+	version string
 }
 
 // catalog is a listing of the instance's APIs by ID and by name.
@@ -55,8 +80,9 @@ type catalog struct {
 
 // New wraps inner; snapshots are reused while younger than maxAge.
 func New(inner gateway.Publisher, maxAge time.Duration, opts ...Option) *Cache {
-	c := &Cache{Publisher: inner, maxAge: maxAge, now: time.Now,
-		snaps: map[string]*gateway.Snapshot{}, gen: map[string]uint64{}}
+	c := &Cache{Publisher: inner, maxAge: maxAge, now: time.Now, lag: DefaultReadLag,
+		snaps: map[string]*gateway.Snapshot{}, gen: map[string]uint64{},
+		writes: map[string]map[string]written{}, switches: map[string]switched{}}
 	for _, o := range opts {
 		o(c)
 	}
@@ -72,7 +98,15 @@ func WithClock(now func() time.Time) Option {
 	return func(c *Cache) { c.now = now }
 }
 
-// Observe returns what the environment serves, read at most maxAge ago.
+// WithReadLag sets how long the gateway may take to show a write in its reads (default
+// DefaultReadLag); 0 trusts every read.
+func WithReadLag(lag time.Duration) Option {
+	return func(c *Cache) { c.lag = lag }
+}
+
+// Observe returns what the environment serves, read at most maxAge ago. What a write of the
+// last read lag answered outranks the read: a read right after a publish may still show the
+// API offline, and trusting it would publish it again, a new version each time.
 func (c *Cache) Observe(ctx context.Context, envID string) (*gateway.Snapshot, error) {
 	c.mu.Lock()
 	if s := c.snaps[envID]; s != nil && c.now().Sub(s.Taken) < c.maxAge {
@@ -91,6 +125,7 @@ func (c *Cache) Observe(ctx context.Context, envID string) (*gateway.Snapshot, e
 			return nil, err
 		}
 		c.mu.Lock()
+		snap = c.overlay(snap)
 		if c.gen[envID] == gen && c.all == all {
 			c.snaps[envID] = snap
 		}
@@ -101,6 +136,96 @@ func (c *Cache) Observe(ctx context.Context, envID string) (*gateway.Snapshot, e
 		return nil, err
 	}
 	return v.(*gateway.Snapshot), nil
+}
+
+// overlay returns snap with what the writes of the environment answered after snap.Taken
+// minus the lag, which the read may not show yet; entries older than the lag are dropped.
+// Called with c.mu held.
+func (c *Cache) overlay(snap *gateway.Snapshot) *gateway.Snapshot {
+	w := c.writes[snap.EnvID]
+	if len(w) == 0 {
+		return snap
+	}
+	now, taken := c.now(), snap.Taken
+	if taken.IsZero() {
+		taken = now
+	}
+	var out *gateway.Snapshot
+	for id, wr := range w {
+		if now.Sub(wr.at) > c.lag {
+			delete(w, id)
+			continue
+		}
+		if !wr.at.After(taken.Add(-c.lag)) {
+			continue
+		}
+		if out == nil {
+			out = &gateway.Snapshot{EnvID: snap.EnvID, Taken: snap.Taken, APIs: maps.Clone(snap.APIs)}
+		}
+		if !wr.published {
+			delete(out.APIs, id)
+			continue
+		}
+		live := wr.live
+		if seen, ok := out.APIs[id]; ok {
+			live.API = seen.API // the definition as listed; the write's answer has no more
+		}
+		out.APIs[id] = live
+	}
+	if len(w) == 0 {
+		delete(c.writes, snap.EnvID)
+	}
+	if out == nil {
+		return snap
+	}
+	return out
+}
+
+// remember records what a batch write answered for each API it changed.
+func (c *Cache) remember(envID string, res gateway.BatchResult, published bool) {
+	if c.lag <= 0 {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	now := c.now()
+	for id, o := range res {
+		if o.Err != nil {
+			continue
+		}
+		if c.writes[envID] == nil {
+			c.writes[envID] = map[string]written{}
+		}
+		wr := written{at: now, published: published}
+		if published {
+			wr.live = gateway.Published{API: gateway.API{ID: id, Name: o.APIName}, PublishID: o.PublishID, PublishTime: o.PublishTime}
+		}
+		c.writes[envID][id] = wr
+	}
+}
+
+// Versions lists an API's versions in an environment; a version a switch of the last read lag
+// made live is shown live, whatever the read says.
+func (c *Cache) Versions(ctx context.Context, apiID, envID string) ([]gateway.Version, error) {
+	versions, err := c.Publisher.Versions(ctx, apiID, envID)
+	if err != nil {
+		return nil, err
+	}
+	c.mu.Lock()
+	sw, ok := c.switches[apiID]
+	if ok && c.now().Sub(sw.at) > c.lag {
+		delete(c.switches, apiID)
+		ok = false
+	}
+	c.mu.Unlock()
+	if !ok || !slices.ContainsFunc(versions, func(v gateway.Version) bool { return v.ID == sw.version }) {
+		return versions, nil
+	}
+	out := slices.Clone(versions)
+	for i := range out {
+		out[i].Live = out[i].ID == sw.version
+	}
+	return out, nil
 }
 
 // ResolveAPIs resolves references against one shared listing of the instance's APIs, read at
@@ -195,6 +320,7 @@ func (c *Cache) Invalidate(envID string) {
 // the call changed nothing (every API failed).
 func (c *Cache) Publish(ctx context.Context, envID string, apiIDs []string, remark string) (gateway.BatchResult, error) {
 	res, err := c.Publisher.Publish(ctx, envID, apiIDs, remark)
+	c.remember(envID, res, true)
 	c.invalidateAfter(envID, res, err)
 	return res, err
 }
@@ -203,6 +329,7 @@ func (c *Cache) Publish(ctx context.Context, envID string, apiIDs []string, rema
 // unless the call changed nothing.
 func (c *Cache) Offline(ctx context.Context, envID string, apiIDs []string) (gateway.BatchResult, error) {
 	res, err := c.Publisher.Offline(ctx, envID, apiIDs)
+	c.remember(envID, res, false)
 	c.invalidateAfter(envID, res, err)
 	return res, err
 }
@@ -224,5 +351,11 @@ func (c *Cache) invalidateAfter(envID string, res gateway.BatchResult, err error
 // known here, so every snapshot is invalidated.
 func (c *Cache) SwitchVersion(ctx context.Context, apiID, versionID string) (gateway.Outcome, error) {
 	defer c.Invalidate("")
-	return c.Publisher.SwitchVersion(ctx, apiID, versionID)
+	out, err := c.Publisher.SwitchVersion(ctx, apiID, versionID)
+	if err == nil && c.lag > 0 {
+		c.mu.Lock()
+		c.switches[apiID] = switched{at: c.now(), version: versionID}
+		c.mu.Unlock()
+	}
+	return out, err
 }

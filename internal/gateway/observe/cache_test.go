@@ -131,7 +131,8 @@ func TestReadStartedBeforeAWriteIsNotShared(t *testing.T) {
 		t.Fatalf("a read after our write returned %v, %v", r.snap, r.err)
 	}
 	releaseStale()
-	if r := <-stale; r.err != nil || len(r.snap.APIs) != 0 {
+	// It shows our write all the same: the write's answer outranks a read that old.
+	if r := <-stale; r.err != nil || len(r.snap.APIs) != 1 {
 		t.Fatalf("the read before our write returned %v, %v", r.snap, r.err)
 	}
 	// The read that started before the write ended last; what it saw is not kept.
@@ -176,5 +177,79 @@ func TestWritesThatMayHaveLandedInvalidate(t *testing.T) {
 				t.Errorf("snapshot kept %v; want dropped %v", kept, tc.drop)
 			}
 		})
+	}
+}
+
+// lagging is a gateway whose reads show what it served before the last writes: the real
+// gateway takes 5 to 10 seconds to show a change.
+type lagging struct {
+	*gatewaytest.Publisher
+	now      func() time.Time
+	live     map[string]bool // what reads show
+	versions []gateway.Version
+}
+
+func (l *lagging) Observe(_ context.Context, envID string) (*gateway.Snapshot, error) {
+	s := &gateway.Snapshot{EnvID: envID, Taken: l.now(), APIs: map[string]gateway.Published{}}
+	for id := range l.live {
+		s.APIs[id] = gateway.Published{API: gateway.API{ID: id, Name: "listed-" + id}, PublishID: "old-" + id}
+	}
+	return s, nil
+}
+
+func (l *lagging) Versions(context.Context, string, string) ([]gateway.Version, error) {
+	return l.versions, nil
+}
+
+func TestAWritesAnswerOutranksAReadWithinTheLag(t *testing.T) {
+	clock := time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC)
+	now := func() time.Time { return clock }
+	gw := &lagging{Publisher: &gatewaytest.Publisher{}, now: now, live: map[string]bool{"b": true},
+		versions: []gateway.Version{{ID: "v2", Live: true}, {ID: "v1"}}}
+	c := New(gw, time.Minute, WithClock(now), WithReadLag(10*time.Second))
+	ctx := context.Background()
+
+	if _, err := c.Publish(ctx, "RELEASE", []string{"a"}, ""); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Offline(ctx, "RELEASE", []string{"b"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.SwitchVersion(ctx, "p", "v1"); err != nil {
+		t.Fatal(err)
+	}
+	clock = clock.Add(3 * time.Second)
+	snap, err := c.Observe(ctx, "RELEASE")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := snap.APIs["a"]; !ok {
+		t.Error("a read 3s after a publish, within the lag, shows the API offline: it would be published again")
+	}
+	if _, ok := snap.APIs["b"]; ok {
+		t.Error("a read 3s after an offline, within the lag, shows the API live")
+	}
+	versions, err := c.Versions(ctx, "p", "RELEASE")
+	if err != nil || !versions[1].Live || versions[0].Live {
+		t.Errorf("versions within the lag of a switch to v1: %+v, %v", versions, err)
+	}
+	if gw.versions[1].Live {
+		t.Error("the overlay changed the gateway's answer in place")
+	}
+
+	// Past the lag the read is the truth: still offline is a change made behind our back.
+	clock = clock.Add(10 * time.Second)
+	c.Invalidate("")
+	if snap, err = c.Observe(ctx, "RELEASE"); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := snap.APIs["a"]; ok {
+		t.Error("a read taken after the lag still shows the write's answer, not the gateway's")
+	}
+	if versions, _ = c.Versions(ctx, "p", "RELEASE"); versions[1].Live {
+		t.Error("versions after the lag still show the switch")
+	}
+	if len(c.writes) != 0 || len(c.switches) != 0 {
+		t.Errorf("answers older than the lag are kept: %v %v", c.writes, c.switches)
 	}
 }
