@@ -18,8 +18,10 @@ limitations under the License.
 package main
 
 import (
+	"crypto/sha256"
 	"crypto/tls"
 	"flag"
+	"fmt"
 	"os"
 	"strconv"
 	"strings"
@@ -147,7 +149,7 @@ func main() {
 		Metrics:                       metricsOpts,
 		HealthProbeBindAddress:        probeAddr,
 		LeaderElection:                leaderElect,
-		LeaderElectionID:              "leader.publishing.apig-operator.dev",
+		LeaderElectionID:              leaderElectionID(watchSelector),
 		LeaderElectionNamespace:       leaderElectNS,
 		LeaderElectionReleaseOnCancel: true,
 	}
@@ -241,6 +243,17 @@ func instanceName() string {
 		host = "manager"
 	}
 	return host + "-" + strconv.Itoa(os.Getpid())
+}
+
+// leaderElectionID names the lease: one per shard, so that the managers of several shards in
+// one namespace each elect their own leader.
+func leaderElectionID(shard string) string {
+	const id = "leader.publishing.apig-operator.dev"
+	if shard == "" {
+		return id
+	}
+	sum := sha256.Sum256([]byte(shard))
+	return fmt.Sprintf("shard-%x.%s", sum[:5], id)
 }
 
 // splitList splits a comma-separated flag value, dropping empty items.
