@@ -59,6 +59,7 @@ func main() {
 		metricsAddr    string
 		metricsSecure  bool
 		probeAddr      string
+		pprofAddr      string
 		leaderElect    bool
 		leaderElectNS  string
 		enableHTTP2    bool
@@ -81,6 +82,8 @@ func main() {
 	flag.BoolVar(&metricsSecure, "metrics-secure", true,
 		"Serve metrics over HTTPS, authenticated and authorized through the API server.")
 	flag.StringVar(&probeAddr, "health-probe-bind-address", ":8081", "Address the health and readiness probes bind to.")
+	flag.StringVar(&pprofAddr, "pprof-bind-address", "",
+		"Address to serve Go's pprof profiles on, for example 127.0.0.1:6060; default: not served.")
 	flag.BoolVar(&leaderElect, "leader-elect", false,
 		"Elect a leader so that only one of several manager replicas acts at a time.")
 	flag.StringVar(&leaderElectNS, "leader-election-namespace", "",
@@ -148,6 +151,7 @@ func main() {
 		Scheme:                        scheme,
 		Metrics:                       metricsOpts,
 		HealthProbeBindAddress:        probeAddr,
+		PprofBindAddress:              pprofAddr,
 		LeaderElection:                leaderElect,
 		LeaderElectionID:              leaderElectionID(watchSelector),
 		LeaderElectionNamespace:       leaderElectNS,
