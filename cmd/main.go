@@ -147,13 +147,21 @@ func main() {
 	restConfig.QPS = float32(kubeAPIQPS)
 	restConfig.Burst = kubeAPIBurst
 
+	var shard labels.Selector
+	if watchSelector != "" {
+		var err error
+		if shard, err = labels.Parse(watchSelector); err != nil {
+			log.Error(err, "Invalid --watch-label-selector")
+			os.Exit(1)
+		}
+	}
 	mgrOpts := ctrl.Options{
 		Scheme:                        scheme,
 		Metrics:                       metricsOpts,
 		HealthProbeBindAddress:        probeAddr,
 		PprofBindAddress:              pprofAddr,
 		LeaderElection:                leaderElect,
-		LeaderElectionID:              leaderElectionID(watchSelector),
+		LeaderElectionID:              leaderElectionID(shard),
 		LeaderElectionNamespace:       leaderElectNS,
 		LeaderElectionReleaseOnCancel: true,
 	}
@@ -166,13 +174,7 @@ func main() {
 			mgrOpts.Cache.DefaultNamespaces[ns] = cache.Config{}
 		}
 	}
-	var shard labels.Selector
-	if watchSelector != "" {
-		var err error
-		if shard, err = labels.Parse(watchSelector); err != nil {
-			log.Error(err, "Invalid --watch-label-selector")
-			os.Exit(1)
-		}
+	if shard != nil {
 		mgrOpts.Cache.ByObject = map[client.Object]cache.ByObject{}
 		for _, obj := range []client.Object{&publishingv1alpha1.ApiGateway{}, &publishingv1alpha1.ClusterApiGateway{},
 			&publishingv1alpha1.ApiPublication{}, &publishingv1alpha1.ApiExport{}} {
@@ -250,13 +252,14 @@ func instanceName() string {
 }
 
 // leaderElectionID names the lease: one per shard, so that the managers of several shards in
-// one namespace each elect their own leader.
-func leaderElectionID(shard string) string {
+// one namespace each elect their own leader. The selector is hashed as parsed, so spacing does
+// not make two leases of one shard.
+func leaderElectionID(shard labels.Selector) string {
 	const id = "leader.publishing.apig-operator.dev"
-	if shard == "" {
+	if shard == nil || shard.Empty() {
 		return id
 	}
-	sum := sha256.Sum256([]byte(shard))
+	sum := sha256.Sum256([]byte(shard.String()))
 	return fmt.Sprintf("shard-%x.%s", sum[:5], id)
 }
 

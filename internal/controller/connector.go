@@ -354,7 +354,8 @@ func (c *Connector) notFound(ctx context.Context, obj client.Object, key types.N
 	if c.Shard != nil && !c.Shard.Empty() && c.Reader != nil && c.Reader.Get(ctx, key, obj) == nil {
 		return waiting(v1alpha1.ReasonGatewayNotFound, gateway.NotFoundDelay, fmt.Errorf(
 			"%s %s is not in this manager's shard (--watch-label-selector %s), so no manager of the shard acts for "+
-				"it: give the gateway this shard's labels, or this object those of the gateway's shard", kind, key.Name, c.Shard))
+				"it: move this object to the gateway's shard (its labels), or the gateway together with every object "+
+				"that uses its instance to this one", kind, key.Name, c.Shard))
 	}
 	return waiting(v1alpha1.ReasonGatewayNotFound, gateway.NotFoundDelay, fmt.Errorf("%s %s does not exist", kind, key.Name))
 }
