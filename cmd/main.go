@@ -219,7 +219,7 @@ func main() {
 	}
 	if err := (&controller.ApiExportReconciler{
 		Client: mgr.GetClient(), Reader: mgr.GetAPIReader(), Scheme: mgr.GetScheme(), Connections: connector,
-		Recorder: mgr.GetEventRecorder("apig-operator"), SecretTargets: secretTargets,
+		Recorder: mgr.GetEventRecorder("apig-operator"), SecretTargets: secretTargets, Metrics: gatewayMetrics,
 	}).SetupWithManager(mgr); err != nil {
 		log.Error(err, "Unable to set up the controller", "controller", "ApiExport")
 		os.Exit(1)

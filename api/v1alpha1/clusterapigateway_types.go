@@ -24,6 +24,9 @@ import (
 const (
 	KindApiGateway        = "ApiGateway"
 	KindClusterApiGateway = "ClusterApiGateway"
+	// KindApiPublication and KindApiExport name the other kinds, in metrics.
+	KindApiPublication = "ApiPublication"
+	KindApiExport      = "ApiExport"
 )
 
 // ClusterApiGatewaySpec is an ApiGateway's spec, for the whole cluster, plus who may use it.

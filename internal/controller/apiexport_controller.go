@@ -25,6 +25,7 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/client-go/tools/events"
 	ctrl "sigs.k8s.io/controller-runtime"
@@ -74,6 +75,8 @@ type ApiExportReconciler struct {
 	PollFor time.Duration
 	// Now is the clock; default time.Now.
 	Now clock
+	// Metrics exports each export's Ready condition; nil: not exported.
+	Metrics *gateway.Metrics
 }
 
 type expScope struct {
@@ -92,6 +95,9 @@ type expScope struct {
 func (r *ApiExportReconciler) Reconcile(ctx context.Context, req ctrl.Request) (res ctrl.Result, err error) {
 	exp := &v1alpha1.ApiExport{}
 	if err := r.Get(ctx, req.NamespacedName, exp); err != nil {
+		if apierrors.IsNotFound(err) {
+			r.Metrics.ForgetReady(v1alpha1.KindApiExport, req.Namespace, req.Name)
+		}
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
 	s := &expScope{exp: exp, before: exp.DeepCopy()}
@@ -273,12 +279,14 @@ func (r *ApiExportReconciler) reconcileDelete(ctx context.Context, s *expScope) 
 // finish summarizes the pass into status and turns its error into the result.
 func (r *ApiExportReconciler) finish(ctx context.Context, s *expScope, err error) (ctrl.Result, error) {
 	if s.released {
+		r.Metrics.ForgetReady(v1alpha1.KindApiExport, s.exp.Namespace, s.exp.Name)
 		return ctrl.Result{}, nil
 	}
 	if err != nil && (s.due || s.exp.Status.TaskID != "") {
 		s.exp.Status.SourceDigest = "" // not exported: the next pass exports again
 	}
 	summarizeExport(s, err)
+	recordReady(r.Metrics, v1alpha1.KindApiExport, s.exp.Namespace, s.exp.Name, s.exp.Status.Conditions)
 	if perr := patchStatus(ctx, r.Client, s.exp, s.before, s.exp.Status, s.before.Status); perr != nil && err == nil {
 		err = perr
 	}

@@ -67,6 +67,7 @@ func (r *ApiGatewayReconciler) Reconcile(ctx context.Context, req ctrl.Request) 
 		if client.IgnoreNotFound(err) == nil {
 			r.Connections.Forget(req.String())
 			r.Metrics.Forget(req.String())
+			r.Metrics.ForgetReady(v1alpha1.KindApiGateway, req.Namespace, req.Name)
 		}
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
@@ -117,6 +118,7 @@ func probe(ctx context.Context, conns Connections, s *gwScope) error {
 func (r *ApiGatewayReconciler) finish(ctx context.Context, s *gwScope, err error) (ctrl.Result, error) {
 	summarizeGateway(s, err)
 	recordStallChange(r.Recorder, s.gw, s.before.Status.Conditions, s.gw.Status.Conditions)
+	recordReady(r.Metrics, v1alpha1.KindApiGateway, s.gw.Namespace, s.gw.Name, s.gw.Status.Conditions)
 	if perr := patchStatus(ctx, r.Client, s.gw, s.before, s.gw.Status, s.before.Status); perr != nil {
 		return ctrl.Result{}, perr
 	}
@@ -188,6 +190,7 @@ func (r *ClusterApiGatewayReconciler) Reconcile(ctx context.Context, req ctrl.Re
 			key := v1alpha1.KindClusterApiGateway + "/" + req.Name
 			r.Connector.Forget(key)
 			r.Metrics.Forget(key)
+			r.Metrics.ForgetReady(v1alpha1.KindClusterApiGateway, "", req.Name)
 		}
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
@@ -201,6 +204,7 @@ func (r *ClusterApiGatewayReconciler) Reconcile(ctx context.Context, req ctrl.Re
 	err = probe(probeCtx, r.Connector, s)
 	summarizeGateway(s, err)
 	recordStallChange(r.Recorder, cgw, s.before.Status.Conditions, view.Status.Conditions)
+	recordReady(r.Metrics, v1alpha1.KindClusterApiGateway, "", cgw.Name, view.Status.Conditions)
 	before := cgw.DeepCopy()
 	cgw.Status = view.Status
 	if perr := patchStatus(ctx, r.Client, cgw, before, cgw.Status, before.Status); perr != nil {

@@ -20,6 +20,7 @@ import (
 	"context"
 	"time"
 
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/client-go/tools/events"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
@@ -85,6 +86,9 @@ type pubScope struct {
 func (r *ApiPublicationReconciler) Reconcile(ctx context.Context, req ctrl.Request) (res ctrl.Result, err error) {
 	pub := &v1alpha1.ApiPublication{}
 	if err := r.Get(ctx, req.NamespacedName, pub); err != nil {
+		if apierrors.IsNotFound(err) {
+			r.Metrics.ForgetReady(v1alpha1.KindApiPublication, req.Namespace, req.Name)
+		}
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
 	s := &pubScope{pub: pub, before: pub.DeepCopy()}
@@ -231,6 +235,12 @@ func declarationOf(pub *v1alpha1.ApiPublication, gw *v1alpha1.ApiGateway) driver
 	for _, a := range pub.Status.APIs {
 		if a.State == string(v1alpha1.StatePublished) && a.Error == nil {
 			d.WasPublished[a.ID] = true
+			if a.PublishTime != nil {
+				if d.PublishedAt == nil {
+					d.PublishedAt = map[string]time.Time{}
+				}
+				d.PublishedAt[a.ID] = a.PublishTime.Time
+			}
 		}
 	}
 	return d
@@ -254,10 +264,12 @@ func (r *ApiPublicationReconciler) finish(ctx context.Context, s *pubScope, err 
 	if s.released {
 		r.inflight.forget(s.pub.UID)
 		r.trackOutOfSync(s)
+		r.Metrics.ForgetReady(v1alpha1.KindApiPublication, s.pub.Namespace, s.pub.Name)
 		return ctrl.Result{}, nil
 	}
 	summarizePublication(s, err)
 	r.trackOutOfSync(s)
+	recordReady(r.Metrics, v1alpha1.KindApiPublication, s.pub.Namespace, s.pub.Name, s.pub.Status.Conditions)
 	recordStallChange(r.Recorder, s.pub, s.before.Status.Conditions, s.pub.Status.Conditions)
 	if perr := patchStatus(ctx, r.Client, s.pub, s.before, s.pub.Status, s.before.Status); perr != nil && err == nil {
 		err = perr

@@ -26,6 +26,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/apig-operator/apig-operator/api/v1alpha1"
+	"github.com/apig-operator/apig-operator/internal/gateway"
 )
 
 // maxMessage bounds condition messages; the API allows 32768 characters, a reader far fewer.
@@ -45,6 +46,14 @@ type verdict struct {
 
 // applyVerdict writes Ready (always), Reconciling and Stalled (only while True) as kstatus
 // expects, each with the generation it was computed for.
+// recordReady exports an object's Ready condition as its series of apig_object_ready;
+// namespace is empty for a cluster-scoped kind.
+func recordReady(m *gateway.Metrics, kind, namespace, name string, conds []metav1.Condition) {
+	if c := meta.FindStatusCondition(conds, v1alpha1.ConditionReady); c != nil {
+		m.SetReady(kind, namespace, name, string(c.Status), c.Reason)
+	}
+}
+
 func applyVerdict(conds *[]metav1.Condition, generation int64, v verdict) {
 	msg := v.message
 	if len(msg) > maxMessage {

@@ -18,11 +18,14 @@ package controller
 
 import (
 	"slices"
+	"strings"
 	"time"
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
+	dto "github.com/prometheus/client_model/go"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -111,6 +114,10 @@ var _ = Describe("managementPolicy Observe", func() {
 			return testutil.ToFloat64(connector.Metrics.OutOfSync.WithLabelValues(g.ns+"/gw", "RELEASE"))
 		}
 		Expect(gauge()).To(Equal(4.0))
+		readySeries := func(status, reason string) float64 {
+			return testutil.ToFloat64(connector.Metrics.Ready.WithLabelValues(v1alpha1.KindApiPublication, g.ns, "observe", status, reason))
+		}
+		Expect(readySeries("False", v1alpha1.ReasonOutOfSync)).To(Equal(1.0), "apig_object_ready")
 
 		By("watching over two observe intervals: no write")
 		Consistently(func() int { return g.sim.Stats().Writes }).
@@ -127,6 +134,29 @@ var _ = Describe("managementPolicy Observe", func() {
 		Expect(gauge()).To(BeZero())
 		Expect(series()).To(Equal(before+1), "the series was still there")
 		Expect(g.liveVersion("two", "RELEASE")).To(Equal(hexID(201)))
+		Expect(readySeries("True", v1alpha1.ReasonSucceeded)).To(Equal(1.0))
+		readyOf := func() int {
+			n := 0
+			ch := make(chan prometheus.Metric, 1000)
+			connector.Metrics.Ready.Collect(ch)
+			close(ch)
+			for m := range ch {
+				if strings.Contains(m.Desc().String(), "apig_object_ready") {
+					var out dto.Metric
+					Expect(m.Write(&out)).To(Succeed())
+					for _, l := range out.GetLabel() {
+						if l.GetName() == "object_name" && l.GetValue() == "observe" {
+							n++
+						}
+					}
+				}
+			}
+			return n
+		}
+		Expect(readyOf()).To(Equal(1), "one series per object, the old one removed")
+		Expect(k8sClient.Delete(ctx, pub)).To(Succeed())
+		gone(pub)
+		Eventually(readyOf).Should(BeZero(), "the series of a deleted object")
 	})
 
 	It("never touches the gateway on deletion, and still holds its claim", func() {

@@ -210,6 +210,7 @@ func startManager() {
 	}).SetupWithManager(mgr)).To(Succeed())
 	Expect((&ApiGatewayReconciler{
 		Client: mgr.GetClient(), Connections: connector, Recorder: mgr.GetEventRecorder("apig-operator"),
+		Metrics: connector.Metrics,
 	}).SetupWithManager(mgr)).To(Succeed())
 	Expect((&ApiPublicationReconciler{
 		Client: mgr.GetClient(), Connections: connector, Recorder: mgr.GetEventRecorder("apig-operator"),
@@ -218,7 +219,7 @@ func startManager() {
 	}).SetupWithManager(mgr)).To(Succeed())
 	Expect((&ApiExportReconciler{
 		Client: mgr.GetClient(), Reader: mgr.GetAPIReader(), Scheme: mgr.GetScheme(), Connections: connector,
-		Recorder: mgr.GetEventRecorder("apig-operator"), PollFor: 2 * time.Second,
+		Recorder: mgr.GetEventRecorder("apig-operator"), PollFor: 2 * time.Second, Metrics: connector.Metrics,
 		SecretTargets: true, // as with --enable-secret-targets; the disabled case is TestApiExportSecretTargets
 	}).SetupWithManager(mgr)).To(Succeed())
 	go func() {

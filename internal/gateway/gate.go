@@ -89,6 +89,11 @@ type Metrics struct {
 	// OutOfSync is set by the ApiPublication controller: the APIs that objects in
 	// managementPolicy Observe would change.
 	OutOfSync *prometheus.GaugeVec
+	// Ready is 1 for each object, labelled with its Ready condition (SetReady).
+	Ready *prometheus.GaugeVec
+
+	readyMu sync.Mutex
+	ready   map[[3]string][2]string // kind, namespace, name → status, reason
 }
 
 // NewMetrics creates the metrics (unregistered).
@@ -113,6 +118,12 @@ func NewMetrics() *Metrics {
 			Name: "apig_drift_corrections_total",
 			Help: "APIs put back in their declared state after a change made on the gateway, by gateway and environment.",
 		}, []string{"gateway", "environment"}),
+		Ready: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "apig_object_ready",
+			Help: "1 for each ApiGateway, ClusterApiGateway, ApiPublication and ApiExport, with its Ready condition's " +
+				"status (True, False, Unknown) and reason; object_namespace is empty for cluster-scoped kinds.",
+		}, []string{"kind", "object_namespace", "object_name", "status", "reason"}),
+		ready: map[[3]string][2]string{},
 		OutOfSync: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "apig_out_of_sync_apis",
 			Help: "APIs that ApiPublications in managementPolicy Observe would change (publish, take offline, switch, " +
@@ -123,7 +134,7 @@ func NewMetrics() *Metrics {
 
 // Collectors returns the metrics to register.
 func (m *Metrics) Collectors() []prometheus.Collector {
-	return []prometheus.Collector{m.Calls, m.Latency, m.Batch, m.Drift, m.OutOfSync}
+	return []prometheus.Collector{m.Calls, m.Latency, m.Batch, m.Drift, m.OutOfSync, m.Ready}
 }
 
 // Forget deletes every series of a gateway (namespace/name), for one that was deleted, so that
@@ -138,6 +149,39 @@ func (m *Metrics) Forget(gateway string) {
 	m.Latency.DeletePartialMatch(l)
 	m.Batch.DeletePartialMatch(l)
 	m.Drift.DeletePartialMatch(l)
+}
+
+// SetReady records an object's Ready condition: its one series of apig_object_ready, replaced
+// when the status or reason changes.
+func (m *Metrics) SetReady(kind, namespace, name, status, reason string) {
+	if m == nil {
+		return
+	}
+	m.readyMu.Lock()
+	defer m.readyMu.Unlock()
+	key, now := [3]string{kind, namespace, name}, [2]string{status, reason}
+	if was, ok := m.ready[key]; ok {
+		if was == now {
+			return
+		}
+		m.Ready.DeleteLabelValues(kind, namespace, name, was[0], was[1])
+	}
+	m.ready[key] = now
+	m.Ready.WithLabelValues(kind, namespace, name, status, reason).Set(1)
+}
+
+// ForgetReady removes the series of an object that is gone.
+func (m *Metrics) ForgetReady(kind, namespace, name string) {
+	if m == nil {
+		return
+	}
+	m.readyMu.Lock()
+	defer m.readyMu.Unlock()
+	key := [3]string{kind, namespace, name}
+	if was, ok := m.ready[key]; ok {
+		m.Ready.DeleteLabelValues(kind, namespace, name, was[0], was[1])
+		delete(m.ready, key)
+	}
 }
 
 // Caller runs every outbound call of one gateway connection through the gate and records it.

@@ -45,6 +45,7 @@ const (
 	opAsyncExport      = "ExportApiDefinitionsAsync"
 	opShowTask         = "ShowAsyncTaskResult"
 	opSyncExport       = "ExportApiDefinitionsV2"
+	opListConfigs      = "ListProjectCofigsV2" // sic: the SDK's spelling
 	opDataPublish      = "PublishApiToInstance"
 	opDataAction       = "ExecuteApiToInstance"
 	opDataPublishInfo  = "SearchPublishInfo"
@@ -81,6 +82,7 @@ func (s *Server) routes() {
 	a("POST", "/openapi/async-export", opAsyncExport, (*Server).asyncExport)
 	a("GET", "/async-tasks/{task_id}", opShowTask, (*Server).showTask)
 	a("POST", "/openapi/export", opSyncExport, (*Server).syncExport)
+	a("GET", "/project/configs", opListConfigs, (*Server).listConfigs)
 
 	d := func(method, pattern, op string, h handler) { s.handle(method+" "+pattern, op, scopeDataArts, h) }
 	d("POST", dataArtsInstPrefix+"/publish", opDataPublish, (*Server).dataPublish)
@@ -228,9 +230,9 @@ func definitionJSON(in *instance, def *API) apiJSON {
 }
 
 // apiInfo is an API as list and show return it, with the pipe-joined run environments.
-func apiInfo(in *instance, a *apiState) apiJSON {
+func apiInfo(in *instance, a *apiState, now time.Time) apiJSON {
 	j := definitionJSON(in, &a.API)
-	ids, names, publishIDs, times := in.runEnvs(a)
+	ids, names, publishIDs, times := in.runEnvs(a, now)
 	j.RunEnvID, j.RunEnvName = strings.Join(ids, "|"), strings.Join(names, "|")
 	j.PublishID, j.PublishTime = strings.Join(publishIDs, "|"), strings.Join(times, "|")
 	return j
@@ -276,6 +278,9 @@ func (s *Server) createEnv(c *call) response {
 		return fail(errInvalid("remark"))
 	case c.inst.env(body.Name) != nil:
 		return fail(errorf(http.StatusBadRequest, "APIG.3205", "The environment name already exists"))
+	}
+	if err := quotaLeft(quotaEnvironments, c.inst.quotas.Environments, len(c.inst.envs)); err != nil {
+		return fail(err)
 	}
 	e := &Environment{ID: newID(), Name: body.Name, Remark: body.Remark, CreateTime: c.now}
 	c.inst.envs = append(c.inst.envs, e)
@@ -334,6 +339,9 @@ func (s *Server) createGroup(c *call) response {
 			return fail(errorf(http.StatusBadRequest, "APIG.3201", "The API group name already exists"))
 		}
 	}
+	if err := quotaLeft(quotaGroups, c.inst.quotas.Groups, len(c.inst.groups)); err != nil {
+		return fail(err)
+	}
 	g := &Group{ID: newID(), Name: body.Name, Remark: body.Remark, RegisterTime: c.now, UpdateTime: c.now}
 	g.SLDomain = g.ID + ".apic.cn-north-4.huaweicloudapis.com"
 	c.inst.groups = append(c.inst.groups, g)
@@ -388,7 +396,7 @@ func (s *Server) listAPIs(c *call) response {
 			!match(q.Get("req_uri"), a.ReqURI, "req_uri"):
 			continue
 		case envID != "":
-			if p := a.pubs[envID]; p == nil || p.live == nil {
+			if c.inst.view(a.pubs[envID], c.now).live == nil {
 				continue
 			}
 		}
@@ -399,7 +407,7 @@ func (s *Server) listAPIs(c *call) response {
 	lo, hi := window(len(matched), offset, limit)
 	out := make([]apiJSON, 0, hi-lo)
 	for _, a := range matched[lo:hi] {
-		j := apiInfo(c.inst, a)
+		j := apiInfo(c.inst, a, c.now)
 		j.ReqParams = nil
 		if mode != "include_group_backend" {
 			j.BackendAPI = nil
@@ -420,7 +428,7 @@ func (s *Server) showAPI(c *call) response {
 	if a == nil {
 		return fail(errAPINotFound(c.r.PathValue("api_id")))
 	}
-	return ok(http.StatusOK, apiInfo(c.inst, a))
+	return ok(http.StatusOK, apiInfo(c.inst, a, c.now))
 }
 
 // apiBody is the create and update request body (the subset the simulator keeps).
@@ -515,10 +523,16 @@ func (s *Server) createAPI(c *call) response {
 	if err != nil {
 		return fail(err)
 	}
+	if err := quotaLeft(quotaAPIs, c.inst.quotas.APIsPerInstance, len(c.inst.apis)); err != nil {
+		return fail(err)
+	}
+	if err := quotaLeft(quotaAPIsPerGroup, c.inst.quotas.APIsPerGroup, c.inst.groupSize(def.GroupID)); err != nil {
+		return fail(err)
+	}
 	def.ID, def.RegisterTime, def.UpdateTime = newID(), c.now, c.now
 	a := &apiState{API: def, pubs: map[string]*publication{}}
 	c.inst.apis = append(c.inst.apis, a)
-	return ok(http.StatusCreated, apiInfo(c.inst, a))
+	return ok(http.StatusCreated, apiInfo(c.inst, a, c.now))
 }
 
 // updateAPI replaces the definition; the live versions keep their snapshots.
@@ -537,7 +551,7 @@ func (s *Server) updateAPI(c *call) response {
 	}
 	def.ID, def.RegisterTime, def.UpdateTime = a.ID, a.RegisterTime, c.now
 	a.API = def
-	return ok(http.StatusOK, apiInfo(c.inst, a))
+	return ok(http.StatusOK, apiInfo(c.inst, a, c.now))
 }
 
 func (s *Server) deleteAPI(c *call) response {
@@ -581,7 +595,7 @@ func (s *Server) publishOne(c *call) response {
 		return fail(errAPINotFound(body.APIID))
 	}
 	if body.Action == actOffline {
-		if err := c.inst.offline(&c.acted, a, body.EnvID); err != nil {
+		if err := c.inst.offline(&c.acted, a, body.EnvID, c.now); err != nil {
 			return fail(err)
 		}
 		return ok(http.StatusCreated, publishJSON{APIID: a.ID, APIName: a.Name, EnvID: body.EnvID, Remark: body.Remark})
@@ -643,7 +657,7 @@ func (s *Server) batchPublish(c *call) response {
 			continue
 		}
 		if action == actOffline {
-			if err := c.inst.offline(&c.acted, a, body.EnvID); err != nil {
+			if err := c.inst.offline(&c.acted, a, body.EnvID, c.now); err != nil {
 				failure = append(failure, failureJSON{APIID: id, APIName: a.Name, ErrorCode: err.code, ErrorMsg: err.msg})
 				continue
 			}
@@ -705,10 +719,10 @@ func (s *Server) listVersions(c *call) response {
 	}
 	var versions []versionJSON
 	for _, e := range c.inst.envs {
-		p := a.pubs[e.ID]
-		if p == nil || only != nil && only != e {
+		if only != nil && only != e {
 			continue
 		}
+		p := c.inst.view(a.pubs[e.ID], c.now)
 		for i := len(p.versions) - 1; i >= 0; i-- { // newest first, as TF assumes
 			v := p.versions[i]
 			status := 2
@@ -726,7 +740,8 @@ func (s *Server) listVersions(c *call) response {
 func (s *Server) showVersion(c *call) response {
 	id := c.r.PathValue("version_id")
 	v := c.inst.versions[id]
-	if v == nil {
+	// A version made within the read lag is not found yet.
+	if v == nil || c.inst.readLag > 0 && !c.inst.view(c.inst.api(v.apiID).pubs[v.envID], c.now).has(v) {
 		return fail(errVersionNotFound(id))
 	}
 	j := definitionJSON(c.inst, &v.def)
@@ -745,7 +760,7 @@ func (s *Server) offlineVersion(c *call) response {
 	if v == nil {
 		return fail(errVersionNotFound(id))
 	}
-	c.inst.offlineVersion(&c.acted, v)
+	c.inst.offlineVersion(&c.acted, v, c.now)
 	return response{status: http.StatusNoContent}
 }
 

@@ -51,16 +51,16 @@ func (s *Server) dataCluster(c *call) (*cluster, *apiError) {
 	return cl, nil
 }
 
-// dataAPI finds an API of the caller's workspace and the cluster it belongs to.
-func (s *Server) dataAPI(c *call) (*cluster, *dataAPI, *apiError) {
+// seenAPI finds an API of the caller's workspace and the cluster it belongs to, for a read:
+// the API is as the read sees it, within the read lag.
+func (s *Server) seenAPI(c *call) (*cluster, *dataAPI, *apiError) {
 	id := c.r.PathValue("api_id")
 	for _, cl := range c.project.dataarts {
 		if cl.workspace != c.workspace {
 			continue
 		}
 		if a := cl.api(id); a != nil {
-			a.settle(c.now)
-			return cl, a, nil
+			return cl, cl.seen(a, c.now), nil
 		}
 	}
 	return nil, nil, errDataAPINotFound(id)
@@ -160,7 +160,7 @@ func (s *Server) dataPublishInfo(c *call) response {
 	if perr != nil {
 		return fail(perr)
 	}
-	cl, a, err := s.dataAPI(c)
+	cl, a, err := s.seenAPI(c)
 	if err != nil {
 		return fail(err)
 	}
@@ -170,7 +170,7 @@ func (s *Server) dataPublishInfo(c *call) response {
 }
 
 func (s *Server) dataShowAPI(c *call) response {
-	cl, a, err := s.dataAPI(c)
+	cl, a, err := s.seenAPI(c)
 	if err != nil {
 		return fail(err)
 	}
@@ -209,8 +209,7 @@ func (s *Server) dataListAPIs(c *call) response {
 		}
 		for _, a := range cl.apis {
 			if name == "" || strings.Contains(a.name, name) {
-				a.settle(c.now)
-				records = append(records, dataAPIJSON(cl, a, false))
+				records = append(records, dataAPIJSON(cl, cl.seen(a, c.now), false))
 			}
 		}
 	}

@@ -22,5 +22,11 @@ limitations under the License.
 // needs from a fake: fault injection, rate limiting, latency, call statistics, a state dump
 // and a movable clock, under /_sim/.
 //
+// By default it is an ideal gateway. Options (Options.Realistic for all at once) make it behave
+// as the real one does: reads that lag the writes by seconds, APIG.3500 on writes that overlap
+// on an instance, 429 without Retry-After, and quotas, readable from project/configs. Writes
+// always act on the true state, which /_sim/state dumps; /_sim/stats counts the publishes of
+// an API that was already live, the mark of a client that trusted a stale read.
+//
 // It does not import controller-runtime, and the operator never imports it outside tests.
 package gatewaysim

@@ -147,7 +147,7 @@ func (s *Server) applyFault(w http.ResponseWriter, c *call, f *Fault) (status in
 		}
 		panic(http.ErrAbortHandler) // closes the connection where hijacking is unsupported
 	case f.Body != "":
-		if f.RetryAfter > 0 {
+		if s.retryAfter(f) {
 			w.Header().Set("Retry-After", strconv.Itoa(f.RetryAfter))
 		}
 		ct := f.ContentType
@@ -156,7 +156,7 @@ func (s *Server) applyFault(w http.ResponseWriter, c *call, f *Fault) (status in
 		}
 		return s.finish(w, c, response{status: f.Status, raw: []byte(f.Body), contentType: ct}), true
 	case f.Status != 0:
-		if f.RetryAfter > 0 {
+		if s.retryAfter(f) {
 			w.Header().Set("Retry-After", strconv.Itoa(f.RetryAfter))
 		}
 		msg := f.Message
@@ -166,6 +166,12 @@ func (s *Server) applyFault(w http.ResponseWriter, c *call, f *Fault) (status in
 		return s.finish(w, c, fail(&apiError{status: f.Status, code: f.Code, msg: msg})), true
 	}
 	return 0, false
+}
+
+// retryAfter says whether an injected failure carries its Retry-After: not a 429 when the
+// simulator throttles without one.
+func (s *Server) retryAfter(f *Fault) bool {
+	return f.RetryAfter > 0 && (f.Status != http.StatusTooManyRequests || !s.opts.ThrottleWithoutRetryAfter)
 }
 
 type taskStatusKey struct{}
@@ -185,6 +191,29 @@ type Stats struct {
 	Total      int                       `json:"total"`
 	// Writes counts successful calls that change gateway state.
 	Writes int `json:"writes"`
+	// Republishes counts the publishes of an API that was already live in the environment
+	// when the write landed (the true state, whatever a lagging read showed): each made a new
+	// version of what was already served. A client that observes before it publishes makes
+	// none.
+	Republishes int `json:"republishes"`
+	// Republished lists those publishes, oldest first (at most the last 100,000).
+	Republished []Republish `json:"republished"`
+	// Conflicts counts the writes refused with APIG.3500 because another write to the same
+	// instance was in flight (Options.ConflictOnConcurrentWrites).
+	Conflicts int `json:"conflicts"`
+}
+
+// Republish is a publish of an API that was already live in the environment.
+type Republish struct {
+	Time      time.Time `json:"time"`
+	Operation string    `json:"operation"`
+	APIID     string    `json:"apiId"`
+	APIName   string    `json:"apiName"`
+	EnvID     string    `json:"envId"`
+	EnvName   string    `json:"envName"`
+	// Version is the version the publish created; Replaced the one that was live.
+	Version  string `json:"version"`
+	Replaced string `json:"replaced"`
 }
 
 // writeOps are the operations that change what the gateway serves or stores.
@@ -198,7 +227,8 @@ var writeOps = map[string]bool{
 func (s *Server) Stats() Stats {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	st := Stats{Operations: map[string]map[string]int{}}
+	st := Stats{Operations: map[string]map[string]int{}, Republishes: s.republishes, Conflicts: s.conflicts,
+		Republished: append([]Republish{}, s.republished...)}
 	for op, byStatus := range s.stats {
 		m := map[string]int{}
 		for status, n := range byStatus {

@@ -146,7 +146,12 @@ func ctTokenHTTPClient(endpoint, token string) *core.HcHttpClient {
 
 func newCTFixture(t *testing.T) *ctFixture {
 	t.Helper()
-	sim, err := New(contractSeed(), Options{})
+	return newCTFixtureWith(t, Options{})
+}
+
+func newCTFixtureWith(t *testing.T, opts Options) *ctFixture {
+	t.Helper()
+	sim, err := New(contractSeed(), opts)
 	if err != nil {
 		t.Fatalf("New: %v", err)
 	}
@@ -192,6 +197,7 @@ func TestSDKContract(t *testing.T) {
 		{"ChangeApiVersionV2", ctChangeVersion},
 		{"ListApiVersionDetailV2", ctVersionDetail},
 		{"ListApiVersionDetailV2/SlDomains", ctVersionDetailSlDomains},
+		{"ListProjectCofigsV2", ctListConfigsDefault},
 		{"DeleteApiByVersionIdV2", ctDeleteVersion},
 		{"ExportApiDefinitionsAsync+ShowAsyncTaskResult", ctAsyncExport},
 		{"ExportApiDefinitionsV2", ctSyncExport},

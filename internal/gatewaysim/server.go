@@ -17,6 +17,7 @@ limitations under the License.
 package gatewaysim
 
 import (
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -33,17 +34,90 @@ import (
 	"golang.org/x/time/rate"
 )
 
-// Options tune the simulator's behaviour beyond its seed.
+// Options tune the simulator's behaviour beyond its seed. The zero value is an ideal gateway:
+// consistent reads, no write conflicts, no quotas but the 10 versions kept. Realistic turns on
+// what the real gateway does instead.
 type Options struct {
 	// Latency is added to every gateway request.
 	Latency time.Duration
 	// RateLimit is the number of gateway requests per second accepted; excess requests get
-	// 429 APIG.0308 with Retry-After. Zero means unlimited.
+	// 429 APIG.0308 with Retry-After (without it under ThrottleWithoutRetryAfter). Zero means
+	// unlimited.
 	RateLimit float64
 	// FaultRate is the fraction of gateway requests that fail with 500 APIG.9999.
 	FaultRate float64
 	// Logger receives one line per request; nil logs nothing.
 	Logger *slog.Logger
+
+	// ReadLag makes reads of publications stale: a publish, offline or version switch takes
+	// effect at once for writes, but the reads (ListApisV2 and ShowDetailsOfApiV2 run
+	// environments, the env_id filter, ListApiVersionsV2, ListApiVersionDetailV2, and
+	// DataArts' publish info and API status) show each publication as it was ReadLag before
+	// the read. The real gateway takes 5 to 10 seconds for a change to show. Zero: none.
+	ReadLag time.Duration
+	// WriteLatency is the time a write to an APIG instance or DataArts cluster takes to be
+	// processed, added after its authentication; it is the window in which a second write
+	// to the same instance conflicts under ConflictOnConcurrentWrites.
+	WriteLatency time.Duration
+	// ConflictOnConcurrentWrites refuses a write to an APIG instance that arrives while
+	// another write to the same instance is in flight, with 500 APIG.3500 "Failed to
+	// synchronize data to etcd.", as the real gateway may (reference, "Behaviour at scale").
+	ConflictOnConcurrentWrites bool
+	// ThrottleWithoutRetryAfter leaves the Retry-After header out of every 429, the rate
+	// limiter's and an injected fault's alike: the real gateway documents none.
+	ThrottleWithoutRetryAfter bool
+	// Quotas are the instance quotas enforced on create and listed by
+	// GET .../project/configs. The zero value enforces none but the 10 versions kept.
+	Quotas Quotas
+}
+
+// Quotas are an APIG instance's quotas, with the names ListProjectCofigsV2 gives them. Zero
+// means unlimited, except VersionsPerAPI. Exceeding one on create is 403 with the code the
+// reference's error table gives that quota; the seed may exceed them.
+type Quotas struct {
+	// APIsPerInstance is API_NUM_LIMIT (403 APIG.3102): 250, 800, 2,000 or 8,000 by edition.
+	APIsPerInstance int
+	// APIsPerGroup is API_NUM_LIMIT_PER_GROUP (403 APIG.3125): 1,000 on the real gateway.
+	APIsPerGroup int
+	// Groups is APIGROUP_NUM_LIMIT (403 APIG.3101): 1,500 on the real gateway.
+	Groups int
+	// Environments is ENVIRONMENT_NUM_LIMIT (403 APIG.3104), RELEASE included: 10 on the
+	// real gateway.
+	Environments int
+	// VersionsPerAPI is API_VERSION_NUM_LIMIT: the versions kept per API and environment, the
+	// oldest dropped by a publish beyond it. Zero means 10, the real gateway's default.
+	VersionsPerAPI int
+}
+
+// DefaultQuotas are the real gateway's default quotas, those of the Platinum edition for the
+// APIs per instance (reference, "Behaviour at scale and limits").
+func DefaultQuotas() Quotas {
+	return Quotas{APIsPerInstance: 8000, APIsPerGroup: 1000, Groups: 1500, Environments: 10, VersionsPerAPI: maxVersions}
+}
+
+// realisticReadLag is the lower end of the 5 to 10 seconds the real gateway takes for a change
+// to show: long enough that a reader that trusts a read right after its write is caught every
+// time, short enough for a soak. --read-lag=10s tests the upper end.
+const realisticReadLag = 5 * time.Second
+
+// realisticWriteLatency is how long a realistic write takes; 100 ms is a fast real publish.
+const realisticWriteLatency = 100 * time.Millisecond
+
+// Realistic returns o with every behaviour of the real gateway that o leaves at its zero value
+// turned on: a 5-second read lag, 100 ms writes that conflict with APIG.3500 when they
+// overlap on an instance, 429 without Retry-After, and the default quotas.
+func (o Options) Realistic() Options {
+	o.ReadLag = cmp.Or(o.ReadLag, realisticReadLag)
+	o.WriteLatency = cmp.Or(o.WriteLatency, realisticWriteLatency)
+	o.ConflictOnConcurrentWrites = true
+	o.ThrottleWithoutRetryAfter = true
+	q, def := &o.Quotas, DefaultQuotas()
+	q.APIsPerInstance = cmp.Or(q.APIsPerInstance, def.APIsPerInstance)
+	q.APIsPerGroup = cmp.Or(q.APIsPerGroup, def.APIsPerGroup)
+	q.Groups = cmp.Or(q.Groups, def.Groups)
+	q.Environments = cmp.Or(q.Environments, def.Environments)
+	q.VersionsPerAPI = cmp.Or(q.VersionsPerAPI, def.VersionsPerAPI)
+	return o
 }
 
 // maxBodyBytes bounds request bodies; the signed-request limit of the real gateway is 12 MB.
@@ -66,6 +140,12 @@ type Server struct {
 	faults      []*Fault
 	stats       map[string]map[int]int
 	calls       []Call
+	republished []Republish
+	republishes int
+	conflicts   int
+	// writing counts the writes in flight per APIG instance, for ConflictOnConcurrentWrites.
+	// A reset keeps it: the writes in flight end after it.
+	writing map[string]int
 }
 
 // world is the state the seed builds and the gateway calls change.
@@ -88,11 +168,15 @@ func New(seed *Seed, opts Options) (*Server, error) {
 	if seed == nil {
 		seed = &Seed{}
 	}
-	w, err := buildWorld(seed, time.Now())
+	if opts.Quotas.VersionsPerAPI < 0 || opts.Quotas.APIsPerInstance < 0 || opts.Quotas.APIsPerGroup < 0 ||
+		opts.Quotas.Groups < 0 || opts.Quotas.Environments < 0 || opts.ReadLag < 0 || opts.WriteLatency < 0 {
+		return nil, errors.New("options: quotas, read lag and write latency cannot be negative")
+	}
+	w, err := buildWorld(seed, time.Now(), opts)
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{opts: opts, seed: seed, world: w, stats: map[string]map[int]int{}}
+	s := &Server{opts: opts, seed: seed, world: w, stats: map[string]map[int]int{}, writing: map[string]int{}}
 	if opts.RateLimit > 0 {
 		s.limiter = rate.NewLimiter(rate.Limit(opts.RateLimit), max(1, int(math.Ceil(opts.RateLimit))))
 	}
@@ -118,7 +202,7 @@ func (s *Server) AdvanceClock(d time.Duration) {
 
 // Reset restores the seed's state and clears faults, statistics and the clock offset.
 func (s *Server) Reset() error {
-	w, err := buildWorld(s.seed, time.Now())
+	w, err := buildWorld(s.seed, time.Now(), s.opts)
 	if err != nil {
 		return err
 	}
@@ -126,6 +210,7 @@ func (s *Server) Reset() error {
 	defer s.mu.Unlock()
 	s.world, s.clockOffset, s.faults = w, 0, nil
 	s.stats, s.calls = map[string]map[int]int{}, nil
+	s.republished, s.republishes, s.conflicts = nil, 0, 0
 	return nil
 }
 
@@ -233,6 +318,18 @@ func (s *Server) run(w http.ResponseWriter, c *call, sc scope, h handler) int {
 			return status
 		}
 	}
+	if writeOps[c.op] {
+		if sc == scopeAPIG && s.opts.ConflictOnConcurrentWrites {
+			entered, release := s.enterWrite(c)
+			if !entered {
+				return s.finish(w, c, fail(errConflict()))
+			}
+			defer release()
+		}
+		if s.opts.WriteLatency > 0 {
+			time.Sleep(s.opts.WriteLatency)
+		}
+	}
 
 	s.mu.Lock()
 	resp := s.resolve(c, sc)
@@ -269,11 +366,39 @@ func (s *Server) authenticate(c *call) (string, *apiError) {
 	return "", errorf(http.StatusUnauthorized, "APIG.1000", "The token must be specified")
 }
 
+// enterWrite counts c as a write in flight on its instance, unless another one is: then the
+// real gateway fails to synchronise the second to etcd. release ends the write.
+func (s *Server) enterWrite(c *call) (entered bool, release func()) {
+	key := c.r.PathValue("project_id") + "/" + c.r.PathValue("instance_id")
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.writing[key] > 0 {
+		s.conflicts++
+		return false, nil
+	}
+	s.writing[key]++
+	return true, func() {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		if s.writing[key]--; s.writing[key] == 0 {
+			delete(s.writing, key)
+		}
+	}
+}
+
+// errConflict is the gateway's answer to a write that overlaps another on the same instance.
+// The status, code and message are the reference's error table (gateway-api.md §2).
+func errConflict() *apiError {
+	return errorf(http.StatusInternalServerError, "APIG.3500", "Failed to synchronize data to etcd.")
+}
+
 func (s *Server) throttled(w http.ResponseWriter, c *call) int {
-	rsv := s.limiter.Reserve()
-	wait := rsv.Delay()
-	rsv.Cancel()
-	w.Header().Set("Retry-After", strconv.Itoa(max(1, int(math.Ceil(wait.Seconds())))))
+	if !s.opts.ThrottleWithoutRetryAfter {
+		rsv := s.limiter.Reserve()
+		wait := rsv.Delay()
+		rsv.Cancel()
+		w.Header().Set("Retry-After", strconv.Itoa(max(1, int(math.Ceil(wait.Seconds())))))
+	}
 	return s.finish(w, c, fail(errorf(http.StatusTooManyRequests, "APIG.0308",
 		"The throttling threshold has been reached: policy user over ratelimit,limit:%g,time:1 second",
 		s.opts.RateLimit)))
@@ -373,6 +498,14 @@ func (s *Server) record(c *call, status int) {
 	}
 	s.calls = append(s.calls, Call{Time: time.Now(), Operation: c.op, Method: c.r.Method,
 		Path: c.r.URL.Path, Status: status, UserAgent: c.r.UserAgent(), Action: c.acted.action, APIs: c.acted.apis})
+	for _, r := range c.acted.republished {
+		s.republishes++
+		if len(s.republished) >= maxCallLog {
+			s.republished = s.republished[1:]
+		}
+		r.Operation, r.Time = c.op, c.now
+		s.republished = append(s.republished, r)
+	}
 }
 
 // decode unmarshals a JSON request body; a malformed body is the gateway's APIG.2000.

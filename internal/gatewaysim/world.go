@@ -23,9 +23,10 @@ import (
 	"time"
 )
 
-// buildWorld turns a seed into state; the seed's mistakes (duplicate names, a published
-// version in an unknown environment, malformed IDs) are errors.
-func buildWorld(seed *Seed, now time.Time) (*world, error) {
+// buildWorld turns a seed into state under the options' quotas and read lag; the seed's
+// mistakes (duplicate names, a published version in an unknown environment, malformed IDs)
+// are errors. The seed may exceed the quotas but for the versions kept.
+func buildWorld(seed *Seed, now time.Time, opts Options) (*world, error) {
 	w := &world{
 		tokens: map[string]bool{}, secrets: map[string]string{}, reviewers: map[string]bool{}, readOnly: map[string]bool{},
 		projects: map[string]*project{}, tasks: map[string]*task{},
@@ -45,22 +46,29 @@ func buildWorld(seed *Seed, now time.Time) (*world, error) {
 	for _, sp := range seed.Projects {
 		p := &project{apig: map[string]*instance{}, dataarts: map[string]*cluster{}}
 		for _, si := range sp.APIG {
-			in, err := buildInstance(si, now)
+			in, err := buildInstance(si, now, opts.Quotas)
 			if err != nil {
 				return nil, fmt.Errorf("seed: instance %s: %w", si.InstanceID, err)
 			}
+			// The seed's publications are old news: only later changes lag.
+			in.readLag = opts.ReadLag
 			p.apig[si.InstanceID] = in
 		}
 		for _, sc := range sp.DataArts {
-			p.dataarts[sc.ClusterID] = buildCluster(sc, now)
+			cl := buildCluster(sc, now)
+			cl.readLag = opts.ReadLag
+			p.dataarts[sc.ClusterID] = cl
 		}
 		w.projects[sp.ID] = p
 	}
 	return w, nil
 }
 
-func buildInstance(si SeedInstance, now time.Time) (*instance, error) {
-	in := &instance{id: si.InstanceID, versions: map[string]*version{}}
+func buildInstance(si SeedInstance, now time.Time, quotas Quotas) (*instance, error) {
+	if quotas.VersionsPerAPI == 0 {
+		quotas.VersionsPerAPI = maxVersions
+	}
+	in := &instance{id: si.InstanceID, created: now, versions: map[string]*version{}, quotas: quotas}
 	in.envs = append(in.envs, &Environment{ID: ReleaseEnvID, Name: "RELEASE", Remark: "Production environment", CreateTime: now})
 	for _, se := range si.Environments {
 		if in.env(se.Name) != nil {
@@ -149,7 +157,7 @@ func buildCluster(sc SeedCluster, now time.Time) *cluster {
 	c := &cluster{id: sc.ClusterID, name: or(sc.Name, "cluster_"+sc.ClusterID[:min(8, len(sc.ClusterID))]), workspace: sc.Workspace}
 	for _, sa := range sc.APIs {
 		a := &dataAPI{id: sa.ID, name: sa.Name, path: sa.Path, description: sa.Description,
-			authorizedApps: dataArtsDefaultAuthorizedApp, createTime: now, status: sa.Status}
+			authorizedApps: dataArtsDefaultAuthorizedApp, createTime: now, dataPublication: dataPublication{status: sa.Status}}
 		if a.id == "" {
 			a.id = newID()
 		}
@@ -230,7 +238,8 @@ type DataAPIDump struct {
 	EffectiveAt *time.Time `json:"effectiveAt,omitempty"`
 }
 
-// State returns a copy of the whole state, with scheduled DataArts actions settled.
+// State returns a copy of the whole state, with scheduled DataArts actions settled: the true
+// state, which the writes act on, not what reads within Options.ReadLag show.
 func (s *Server) State() StateDump {
 	s.mu.Lock()
 	defer s.mu.Unlock()

@@ -51,9 +51,10 @@ func soakSize() int {
 }
 
 // The faults of the soak, on every gateway operation: a 5xx on one request in five, a 429
-// with Retry-After, connections closed without an answer, and 2-second latency spikes. The
-// operator batches its calls, so a short soak makes few; the first faults are counted, so that
-// each kind strikes the publish calls and the listings at least once whatever the dice say.
+// (whose Retry-After the simulator drops, as the real gateway sends none), connections closed
+// without an answer, and 2-second latency spikes. The operator batches its calls, so a short
+// soak makes few; the first faults are counted, so that each kind strikes the publish calls and
+// the listings at least once whatever the dice say.
 var soakFaults = []gatewaysim.Fault{
 	{Operation: "BatchPublishOrOfflineApiV2", Status: http.StatusTooManyRequests, RetryAfter: 1, Count: 1},
 	{Operation: "BatchPublishOrOfflineApiV2", Drop: true, Count: 1},
@@ -78,6 +79,13 @@ func soakVersion(i, v int) string { return fmt.Sprintf("%08x%024x", 0xa0000000+v
 
 const soakStrays = 10
 
+// soakSimFlags make the soak's simulator behave as the real gateway does, besides the faults:
+// reads show a publication as it was 5 seconds before (the gateway takes 5 to 10), a write to
+// the instance while another is in flight fails with 500 APIG.3500, each write takes 100 ms so
+// that writes can overlap, and no 429 carries Retry-After.
+var soakSimFlags = []string{"--quiet", "--read-lag=5s", "--write-latency=100ms", "--conflict-on-concurrent-writes",
+	"--throttle-without-retry-after"}
+
 var _ = Describe("Fault soak", Label("soak"), Ordered, func() {
 	n := soakSize()
 	var url string
@@ -87,7 +95,8 @@ var _ = Describe("Fault soak", Label("soak"), Ordered, func() {
 		secretKey := randomHex("soak-sk-")
 		credentials = append(credentials, secretKey)
 
-		By(fmt.Sprintf("starting a simulator with %d APIs, %d of them already published twice", n+soakStrays, (n+21)/25))
+		By(fmt.Sprintf("starting a simulator with %d APIs, %d of them already published twice, with %s",
+			n+soakStrays, (n+21)/25, strings.Join(soakSimFlags[1:], " ")))
 		seed := gatewaysim.Seed{AccessKeys: []gatewaysim.SeedAccessKey{{AccessKey: "SOAKAK", SecretKey: secretKey}}}
 		var apis []gatewaysim.SeedAPI
 		for i := range n {
@@ -108,7 +117,7 @@ var _ = Describe("Fault soak", Label("soak"), Ordered, func() {
 		seedPath := filepath.Join(work, "soak-seed.yaml")
 		Expect(os.WriteFile(seedPath, data, 0o600)).To(Succeed())
 		var sim *harness.Process
-		sim, url = startSim("gatewaysim-soak", seedPath, "--quiet")
+		sim, url = startSim("gatewaysim-soak", seedPath, soakSimFlags...)
 		DeferCleanup(func() { sim.Stop() })
 
 		_, err = applyYAML(`apiVersion: v1
@@ -134,7 +143,8 @@ spec:
 		kubectlOK("wait", "-n", soakNS, "--for=condition=Ready", "--timeout=60s", "apigateway/soak")
 	})
 
-	It(fmt.Sprintf("converges %d ApiPublications through 5xx, 429, latency spikes, dropped connections and two SIGKILLs", n), func() {
+	It(fmt.Sprintf("converges %d ApiPublications through 5xx, 429, latency spikes, dropped connections, a read lag, "+
+		"write conflicts and two SIGKILLs", n), func() {
 		By("injecting the faults")
 		for _, f := range soakFaults {
 			body, err := json.Marshal(f)
@@ -198,6 +208,26 @@ spec:
 		Expect(err).NotTo(HaveOccurred())
 		_ = resp.Body.Close()
 
+		var stats gatewaysim.Stats
+		simGet(url, "/_sim/stats", &stats)
+		byStatus := map[string]int{}
+		for _, statuses := range stats.Operations {
+			for status, count := range statuses {
+				byStatus[status] += count
+			}
+		}
+		var ops []string
+		for op, statuses := range stats.Operations {
+			ops = append(ops, fmt.Sprintf("%s %v", op, statuses))
+		}
+		sort.Strings(ops)
+		injected5xx := byStatus["500"] + byStatus["502"] - stats.Conflicts // APIG.3500 is a 500 too
+		GinkgoWriter.Printf("soak figures: %d objects, %d deleted, 2 SIGKILLs; %d gateway calls, %d writes that landed; "+
+			"injected: %d x 5xx, %d x 429, %d dropped connections; %d writes refused with APIG.3500, %d republishes\n"+
+			"  by operation and status: %s\n",
+			n, n-len(soakSurvivors(n)), stats.Total, stats.Writes, injected5xx, byStatus["429"], byStatus["0"],
+			stats.Conflicts, stats.Republishes, strings.Join(ops, "; "))
+
 		byName := map[string]gatewaysim.APIDump{}
 		for _, a := range simState(url).Projects[project].APIG[instance].APIs {
 			byName[a.Name] = a
@@ -216,6 +246,23 @@ spec:
 		why := func(i int, a gatewaysim.APIDump, format string) func() string {
 			return func() string { return fmt.Sprintf(format, soakObject(i), a.Name) + apiHistory(soakObject(i), a, calls) }
 		}
+		// A publish of an API already live makes a new version of what is served: what an
+		// operator does that trusts a read made within the gateway's read lag.
+		Expect(stats.Republishes).To(BeZero(), func() string {
+			var b strings.Builder
+			b.WriteString("publishes of an API that was already live:")
+			for _, r := range stats.Republished {
+				fmt.Fprintf(&b, "\n  %s %s %s in %s: version %s replaced %s", r.Time.Format(time.StampMicro), r.Operation,
+					r.APIName, r.EnvName, r.Version, r.Replaced)
+			}
+			if len(stats.Republished) > 0 {
+				first := stats.Republished[0].APIName
+				if i, err := strconv.Atoi(strings.TrimPrefix(first, "soak_")); err == nil {
+					b.WriteString("\nthe first of them:" + apiHistory(soakObject(i), byName[first], calls))
+				}
+			}
+			return b.String()
+		})
 		declared := map[string]bool{}
 		for i := range n {
 			a, ok := byName[soakAPI(i)]
@@ -245,24 +292,7 @@ spec:
 			}
 		}
 
-		var stats gatewaysim.Stats
-		simGet(url, "/_sim/stats", &stats)
-		byStatus := map[string]int{}
-		for _, statuses := range stats.Operations {
-			for status, count := range statuses {
-				byStatus[status] += count
-			}
-		}
-		var ops []string
-		for op, statuses := range stats.Operations {
-			ops = append(ops, fmt.Sprintf("%s %v", op, statuses))
-		}
-		sort.Strings(ops)
-		GinkgoWriter.Printf("soak figures: %d objects, %d deleted, 2 SIGKILLs; %d gateway calls, %d writes that landed; "+
-			"injected: %d x 5xx, %d x 429, %d dropped connections\n  by operation and status: %s\n",
-			n, n-len(soakSurvivors(n)), stats.Total, stats.Writes, byStatus["500"]+byStatus["502"], byStatus["429"], byStatus["0"],
-			strings.Join(ops, "; "))
-		Expect(byStatus["500"]+byStatus["502"]).NotTo(BeZero(), "no 5xx was injected")
+		Expect(injected5xx).NotTo(BeZero(), "no 5xx was injected")
 		Expect(byStatus["429"]).NotTo(BeZero(), "no 429 was injected")
 		Expect(byStatus["0"]).NotTo(BeZero(), "no connection was dropped")
 	})

@@ -54,6 +54,9 @@ func PlanAPIG(decl Declaration, targets []Target, obs Observation) Plan {
 			case !published || !versions[i].Live:
 				plan.Steps = append(plan.Steps, Step{API: t.ID, Action: ActSwitchVersion, Version: t.Pin, Drift: drift})
 			}
+		case !published && readTooSoon(decl, obs, t.ID):
+			// Published a moment ago, by this manager or the one before a restart: the read does
+			// not show it yet. Publishing again would make a new version.
 		case !published:
 			plan.Steps = append(plan.Steps, Step{API: t.ID, Action: ActPublish, Drift: drift})
 		case decl.FollowDefinition && live.API.UpdateTime.After(live.PublishTime):
@@ -61,6 +64,12 @@ func PlanAPIG(decl Declaration, targets []Target, obs Observation) Plan {
 		}
 	}
 	return plan
+}
+
+// readTooSoon reports whether the snapshot was read within ReadLag of the API's publication.
+func readTooSoon(decl Declaration, obs Observation, id string) bool {
+	at, ok := decl.PublishedAt[id]
+	return ok && obs.Snapshot != nil && obs.Snapshot.Taken.Sub(at) < ReadLag
 }
 
 // PlanAPIGRelease takes offline the APIs recorded as published (known), whatever a possibly

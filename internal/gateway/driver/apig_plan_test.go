@@ -65,6 +65,13 @@ func TestPlanAPIG(t *testing.T) {
 			want: Plan{Steps: []Step{{API: "a", Action: ActPublish}}},
 		},
 		{
+			reason: "an API published a moment ago that the read does not show yet is not published again",
+			decl: Declaration{State: Published, WasPublished: map[string]bool{"a": true, "b": true},
+				PublishedAt: map[string]time.Time{"a": t0.Add(-3 * time.Second), "b": t0.Add(-ReadLag)}},
+			targets: []Target{{ID: "a"}, {ID: "b"}}, obs: Observation{Snapshot: &gateway.Snapshot{Taken: t0, APIs: map[string]gateway.Published{}}},
+			want: Plan{Steps: []Step{{API: "b", Action: ActPublish, Drift: true}}},
+		},
+		{
 			reason: "the remark goes with the plan", decl: Declaration{State: Published, Remark: "release 7"},
 			targets: []Target{{ID: "a"}}, obs: Observation{Snapshot: snapshot()},
 			want: Plan{Steps: []Step{{API: "a", Action: ActPublish}}, Remark: "release 7"},

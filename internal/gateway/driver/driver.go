@@ -70,7 +70,15 @@ type Declaration struct {
 	// WasPublished are the APIs last seen in the declared Published state: finding them
 	// otherwise is drift.
 	WasPublished map[string]bool
+	// PublishedAt are when the APIs of WasPublished were published, as the gateway answered:
+	// a read taken within ReadLag of that may not show them yet, even by a manager that
+	// restarted since (APIG).
+	PublishedAt map[string]time.Time
 }
+
+// ReadLag is how long the gateway may take to show a write in its reads (5 to 10 seconds on
+// Huawei Cloud APIG).
+const ReadLag = 10 * time.Second
 
 // Target is one API a declaration resolved to.
 type Target struct {
