@@ -165,9 +165,9 @@ func main() {
 		LeaderElectionNamespace:       leaderElectNS,
 		LeaderElectionReleaseOnCancel: true,
 	}
-	// The cache keeps what the controllers read: managedFields are dropped (they are about a
-	// third of a small object).
-	mgrOpts.Cache.DefaultTransform = cache.TransformStripManagedFields()
+	// The cache keeps what the controllers read: managedFields and kubectl's last-applied
+	// annotation are dropped.
+	mgrOpts.Cache.DefaultTransform = controller.CacheTransform
 	if namespaces := splitList(watchNamespace); len(namespaces) > 0 {
 		mgrOpts.Cache.DefaultNamespaces = map[string]cache.Config{}
 		for _, ns := range namespaces {

@@ -24,6 +24,7 @@ import (
 	"time"
 
 	"k8s.io/apimachinery/pkg/api/equality"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/util/workqueue"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller"
@@ -120,4 +121,33 @@ func patchStatus(ctx context.Context, c client.Client, obj, before client.Object
 		return fmt.Errorf("patch status: %w", err)
 	}
 	return nil
+}
+
+// lastApplied is kubectl's copy of the manifest last applied client-side: as large as the
+// object's spec, and for a Secret its data.
+const lastApplied = "kubectl.kubernetes.io/last-applied-configuration"
+
+// CacheTransform drops from every cached object what the controllers never read: its
+// managedFields and kubectl's last-applied-configuration annotation. That is about half of a
+// small object kept in memory, and the Secret data kubectl copies into the annotation of a
+// Secret applied client-side. The controllers patch objects with the difference between two
+// cached copies, so what is dropped here is never written back.
+func CacheTransform(obj any) (any, error) {
+	o, ok := obj.(metav1.Object)
+	if !ok {
+		return obj, nil
+	}
+	o.SetManagedFields(nil)
+	if anns := o.GetAnnotations(); anns != nil {
+		if _, ok := anns[lastApplied]; ok {
+			kept := make(map[string]string, len(anns)-1)
+			for k, v := range anns {
+				if k != lastApplied {
+					kept[k] = v
+				}
+			}
+			o.SetAnnotations(kept)
+		}
+	}
+	return obj, nil
 }
