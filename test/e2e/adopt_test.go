@@ -20,6 +20,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"io"
 	"net/http"
 	"os"
 	"os/exec"
@@ -111,7 +112,33 @@ var _ = Describe("Bringing an existing gateway under management", Label("adopt")
 		return dir
 	}
 
+	var metricsURL string
+	// outOfSync reads the manager's apig_out_of_sync_apis for the gateway and environment.
+	outOfSync := func(env string) string {
+		resp, err := simClient.Get(metricsURL)
+		Expect(err).NotTo(HaveOccurred())
+		defer resp.Body.Close() //nolint:errcheck
+		body, err := io.ReadAll(resp.Body)
+		Expect(err).NotTo(HaveOccurred())
+		series := `apig_out_of_sync_apis{environment="` + env + `",gateway="` + adoptNS + `/gw"} `
+		for _, line := range strings.Split(string(body), "\n") {
+			if v, ok := strings.CutPrefix(line, series); ok {
+				return v
+			}
+		}
+		return "absent"
+	}
+
 	BeforeAll(func() {
+		By("running the manager with its metrics served, in place of the suite's")
+		manager.Stop()
+		DeferCleanup(startManager)
+		addr, err := harness.FreeAddr()
+		Expect(err).NotTo(HaveOccurred())
+		metricsURL = "http://" + addr + "/metrics"
+		adoptManager := startManagerAs("manager-adopt", "--metrics-bind-address="+addr, "--metrics-secure=false")
+		DeferCleanup(adoptManager.Stop)
+
 		By("building apigctl")
 		Expect(harness.Build(root, work, harness.Apigctl)).To(Succeed())
 		apigctlBin = filepath.Join(work, harness.Apigctl.Name)
@@ -231,6 +258,8 @@ spec:
 		Expect(msg).To(HavePrefix("would publish 2, switch 1, release 1"))
 		Expect(status("gw-release", `{.status.releasing[0].action} {.status.releasing[0].name}`)).To(Equal("Release stats"))
 		Expect(kubectlOK("get", "apipublication", "-n", adoptNS, "-o", "wide")).To(ContainSubstring("Observe"))
+		Eventually(func() []string { return []string{outOfSync("RELEASE"), outOfSync(testEnv)} }).
+			WithTimeout(30*time.Second).Should(Equal([]string{"4", "1"}), "apig_out_of_sync_apis")
 
 		Consistently(func() []string { return writes(from) }).WithTimeout(3*interval).WithPolling(time.Second).
 			Should(Equal(consoleWrites), "the operator wrote while observing")
@@ -285,10 +314,20 @@ spec:
 		kubectlOK("wait", "-n", adoptNS, "--for=condition=Ready", "--timeout=60s", "apipublication/gw-release", "apipublication/gw-test")
 		Expect(status("gw-release", `{.status.conditions[?(@.type=="Ready")].reason}`)).To(Equal("Succeeded"))
 		Expect(writes(from)).To(Equal(planned))
+		Expect(outOfSync("RELEASE")).To(Equal("absent"), "nothing is out of sync under Manage")
 
-		By("planning the applied manifests again: nothing would change")
-		code, out, stderr := run("plan", "-f", filepath.Join(work, "adopt", "manage"))
-		Expect(code).To(Equal(apigctl.ExitOK), out+stderr)
+		By("planning the applied manifests again, through kubectl as the plugin kubectl-apig: nothing would change")
+		plugins := filepath.Join(work, "plugins")
+		Expect(os.MkdirAll(plugins, 0o755)).To(Succeed())
+		Expect(os.Symlink(apigctlBin, filepath.Join(plugins, "kubectl-apig"))).To(Succeed())
+		assets, err := harness.Assets()
+		Expect(err).NotTo(HaveOccurred())
+		cmd := exec.Command(filepath.Join(assets, "kubectl"), "apig", "plan", "-f", filepath.Join(work, "adopt", "manage"),
+			"--allowed-endpoints=127.0.0.1", "--insecure-allow-http")
+		cmd.Env = append(os.Environ(), "KUBECONFIG="+controlPlane.Kubeconfig, "PATH="+plugins+":"+os.Getenv("PATH"))
+		out, err := cmd.CombinedOutput()
+		Expect(err).NotTo(HaveOccurred(), string(out))
+		Expect(string(out)).To(ContainSubstring("No changes"))
 	})
 
 	It("leaves the gateway untouched when an Observe object is deleted", func() {

@@ -34,6 +34,14 @@ import (
 	"github.com/apig-operator/apig-operator/test/harness"
 )
 
+// The release of the Helm chart whose RBAC the managers run under, as the chart installs it by
+// default (and as config/default names it): its ServiceAccount, its leader election Role and
+// the Secrets of ClusterApiGateways are in managerNS.
+const (
+	managerRelease = "apig-operator"
+	managerNS      = "apig-operator-system"
+)
+
 // The stack the suite runs: etcd and kube-apiserver (envtest binaries), the gateway simulator
 // and the manager as processes, and kubectl.
 var (
@@ -43,6 +51,9 @@ var (
 	simURL       string
 	simProc      *harness.Process
 	manager      *harness.Process
+	// managerKubeconfig authenticates as the ServiceAccount of the chart's release
+	// managerRelease: the managers run with the chart's RBAC and nothing more.
+	managerKubeconfig string
 	// credentials are the secret values the scenarios give the operator; the suite ends by
 	// looking for each in every log line, event and status.
 	credentials = []string{"DEMOSK", "demo-token", "not-the-secret"}
@@ -97,6 +108,10 @@ var _ = BeforeSuite(func() {
 		"apigateways.publishing.apig-operator.dev", "apipublications.publishing.apig-operator.dev",
 		"apiexports.publishing.apig-operator.dev")
 
+	By("granting the manager's ServiceAccount the Helm chart's RBAC, for the whole cluster, and nothing else")
+	managerKubeconfig = installChartRBAC(managerRelease, managerNS,
+		[]string{"watch", "apipublications.publishing.apig-operator.dev", "--all-namespaces"})
+
 	By("starting the manager")
 	startManager()
 })
@@ -111,8 +126,11 @@ var _ = AfterSuite(func() {
 	// The control plane stops even when the scan fails, or etcd and kube-apiserver outlive
 	// the test binary.
 	defer func() { Expect(controlPlane.Stop()).To(Succeed()) }()
+	refused := forbidden("manager*.log")
 	By("looking for every credential value in the logs, events and statuses of the run")
 	scanForCredentials()
+	By("checking that the API server refused no request of a manager under the chart's RBAC")
+	Expect(refused).To(BeEmpty(), "the chart's RBAC lacks what a manager needs")
 })
 
 // A failed scenario shows the end of every log, which is all CI keeps of the run, and keeps
@@ -139,12 +157,70 @@ func startManager() {
 	manager = startManagerAs("manager")
 }
 
-// startManagerAs runs a manager with its output in work/<logName>.log.
+// startManagerAs runs a manager as the chart's ServiceAccount, with its output in
+// work/<logName>.log.
 func startManagerAs(logName string, args ...string) *harness.Process {
 	GinkgoHelper()
-	p, err := harness.StartManager(work, logName, controlPlane.Kubeconfig, append([]string{"--zap-log-level=debug"}, args...)...)
+	p, err := harness.StartManager(work, logName, managerKubeconfig, append([]string{"--zap-log-level=debug"}, args...)...)
 	Expect(err).NotTo(HaveOccurred())
 	return p
+}
+
+// installChartRBAC renders the Helm chart for a release in namespace with the values given
+// (helm flags such as --set), applies its ServiceAccount and RBAC objects, and returns a
+// kubeconfig of that ServiceAccount once the API server lets it do ready (kubectl auth can-i
+// arguments): RBAC takes effect shortly after it is written.
+func installChartRBAC(release, namespace string, ready []string, values ...string) string {
+	GinkgoHelper()
+	helm, err := harness.Helm()
+	Expect(err).NotTo(HaveOccurred())
+	_, err = applyYAML("apiVersion: v1\nkind: Namespace\nmetadata: {name: " + namespace + "}\n")
+	Expect(err).NotTo(HaveOccurred())
+	out, err := harness.RenderChart(helm, filepath.Join(root, harness.Chart), release, namespace, values...)
+	Expect(err).NotTo(HaveOccurred())
+	objs, err := harness.Objects(out)
+	Expect(err).NotTo(HaveOccurred())
+	objs = harness.OfKinds(objs, harness.RBACKinds...)
+	accounts := harness.OfKinds(objs, "ServiceAccount")
+	Expect(accounts).To(HaveLen(1), "the chart renders one ServiceAccount")
+	manifest, err := harness.Manifest(objs)
+	Expect(err).NotTo(HaveOccurred())
+	path := filepath.Join(work, release+"-rbac.yaml")
+	Expect(os.WriteFile(path, manifest, 0o644)).To(Succeed())
+	kubectlOK("apply", "--server-side", "-f", path)
+
+	kubeconfig := filepath.Join(work, release+".kubeconfig")
+	Expect(controlPlane.WriteKubeconfig(kubeconfig, harness.ServiceAccountUser(namespace, accounts[0].GetName()))).To(Succeed())
+	Eventually(func() string {
+		out, _ := kubectl(append([]string{"--kubeconfig", kubeconfig, "auth", "can-i"}, ready...)...)
+		return lastLine(out)
+	}).WithTimeout(30*time.Second).Should(Equal("yes"), "kubectl auth can-i %s", strings.Join(ready, " "))
+	return kubeconfig
+}
+
+// forbidden returns the lines of the logs matching pattern in which a manager reports that the
+// API server refused it a request.
+func forbidden(pattern string) []string {
+	GinkgoHelper()
+	logs, err := harness.Logs(work, pattern)
+	Expect(err).NotTo(HaveOccurred())
+	var refused []string
+	for _, l := range logs {
+		lines, err := l.Lines()
+		Expect(err).NotTo(HaveOccurred())
+		for _, line := range lines {
+			if strings.Contains(strings.ToLower(line), "forbidden") {
+				refused = append(refused, l.Name+": "+line[:min(len(line), 400)])
+			}
+		}
+	}
+	return refused
+}
+
+// lastLine is the last line of a command's output: kubectl auth can-i answers there.
+func lastLine(out string) string {
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	return strings.TrimSpace(lines[len(lines)-1])
 }
 
 // startSim runs a simulator with a seed and returns it with its URL once it answers.

@@ -218,7 +218,7 @@ spec:
 	})
 
 	It("deploys config/default (server-side dry run)", func() {
-		kubectlOK("create", "namespace", "apig-operator-system")
+		// The suite created the namespace for the chart's RBAC the managers run under.
 		out := kubectlOK("apply", "--dry-run=server", "-k", filepath.Join(root, "config/default"))
 		GinkgoWriter.Println(out)
 		Expect(out).To(ContainSubstring("deployment.apps/apig-operator-controller-manager"))

@@ -45,7 +45,8 @@ var _ = Describe("Failover between two leader-elected managers", Label("failover
 	var leader, standby int
 
 	startReplica := func(logName string) int {
-		p := startManagerAs(logName, "--leader-elect", "--leader-election-namespace", failoverNS)
+		// The chart's leader election Role is in the release namespace.
+		p := startManagerAs(logName, "--leader-elect", "--leader-election-namespace", managerNS)
 		replicas[p.PID()] = p
 		return p.PID()
 	}
@@ -123,7 +124,7 @@ stringData: {token: ` + token + `}
 				standby = pid
 			}
 		}
-		holder := kubectlOK("get", "lease", "leader.publishing.apig-operator.dev", "-n", failoverNS,
+		holder := kubectlOK("get", "lease", "leader.publishing.apig-operator.dev", "-n", managerNS,
 			"-o", "jsonpath={.spec.holderIdentity}")
 		GinkgoWriter.Printf("leader: PID %d (lease holder %s), standby: PID %d, %d calls\n", leader, holder, standby, len(pids))
 	})

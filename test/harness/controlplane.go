@@ -74,15 +74,29 @@ func StartControlPlane(env *envtest.Environment, user, kubeconfig string) (*Cont
 }
 
 func (c *ControlPlane) writeKubeconfig(user string) error {
-	admin, err := c.Env.AddUser(envtest.User{Name: user, Groups: []string{"system:masters"}}, nil)
+	return c.WriteKubeconfig(c.Kubeconfig, envtest.User{Name: user, Groups: []string{"system:masters"}})
+}
+
+// WriteKubeconfig writes a kubeconfig of user, with a client certificate, to the file path.
+func (c *ControlPlane) WriteKubeconfig(path string, user envtest.User) error {
+	u, err := c.Env.AddUser(user, nil)
 	if err != nil {
-		return fmt.Errorf("add the user %s: %w", user, err)
+		return fmt.Errorf("add the user %s: %w", user.Name, err)
 	}
-	data, err := admin.KubeConfig()
+	data, err := u.KubeConfig()
 	if err != nil {
 		return err
 	}
-	return os.WriteFile(c.Kubeconfig, data, 0o600)
+	return os.WriteFile(path, data, 0o600)
+}
+
+// ServiceAccountUser is the user and groups the API server authenticates a ServiceAccount's
+// token as: a kubeconfig of it has exactly the ServiceAccount's permissions.
+func ServiceAccountUser(namespace, name string) envtest.User {
+	return envtest.User{
+		Name:   "system:serviceaccount:" + namespace + ":" + name,
+		Groups: []string{"system:serviceaccounts", "system:serviceaccounts:" + namespace, "system:authenticated"},
+	}
 }
 
 // Stop stops etcd and kube-apiserver.
