@@ -18,32 +18,58 @@ package main
 
 import (
 	"io"
+	"strings"
 	"testing"
 	"time"
 )
 
-// TestSmoke runs the benchmark at a tiny size, so that make test notices when it breaks. Its
-// figures are not checked against the targets: a benchmark is not a timed test.
+// TestSmoke runs the benchmark at a tiny size over two instances, with two single edits and a
+// restart, so that make test notices when it breaks. Its figures are not checked against the
+// targets (a benchmark is not a timed test), but what must hold at any size is: each edit went
+// live on the gateway and Ready, and the restarted manager wrote nothing.
 func TestSmoke(t *testing.T) {
-	cfg := Config{N: 20, Envs: 2, Groups: 1, RateLimit: 50, Latency: 5 * time.Millisecond,
+	cfg := Config{N: 20, Instances: 2, Envs: 2, Groups: 1, RateLimit: 50, Latency: 5 * time.Millisecond,
 		ObserveInterval: 5 * time.Second, Concurrency: 50, KubeQPS: 200, KubeBurst: 300,
-		Baseline: true, Timeout: 2 * time.Minute, BaselineCap: 2 * time.Minute}
+		Baseline: true, Timeout: 2 * time.Minute, BaselineCap: 2 * time.Minute,
+		Edits: 2, EditEvery: time.Second, EditTimeout: time.Minute, Restart: true, RestartTimeout: 2 * time.Minute}
 	rep, err := run(cfg, io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !rep.Batched.Converged || !rep.Baseline.Converged {
-		t.Fatalf("did not converge: batched %+v, baseline %+v", rep.Batched, rep.Baseline)
+	b := rep.Batched
+	if !b.Converged || !rep.Baseline.Converged {
+		t.Fatalf("did not converge: batched %+v, baseline %+v", b, rep.Baseline)
 	}
-	if rep.Batched.Writes == 0 || rep.Batched.Floor == 0 || rep.Batched.PeakRSS == 0 {
-		t.Errorf("figures missing: %+v", rep.Batched)
+	if b.Writes == 0 || b.Floor == 0 || b.FloorStatus == 0 || b.PeakRSS == 0 {
+		t.Errorf("figures missing: %+v", b)
 	}
-	rep.Print(testWriter{t})
-}
-
-type testWriter struct{ t *testing.T }
-
-func (w testWriter) Write(p []byte) (int, error) {
-	w.t.Log(string(p))
-	return len(p), nil
+	for k, in := range b.Instances {
+		if in.Objects == 0 || in.RolloutWrites == 0 {
+			t.Errorf("instance %d has no publications or took no writes: %+v", k, in)
+		}
+	}
+	if b.Edits == nil || len(b.Edits.Edits) != 2 {
+		t.Fatalf("edits missing: %+v", b.Edits)
+	}
+	for _, e := range b.Edits.Edits {
+		if !e.Done || e.Live <= 0 || e.Ready <= 0 {
+			t.Errorf("edit of %s (%s → %s) not live and Ready: %+v", e.Name, e.From, e.To, e)
+		}
+	}
+	rs := b.Restart
+	if rs == nil {
+		t.Fatal("restart missing")
+	}
+	if !rs.Reverified || rs.Reconciles < b.Objects {
+		t.Errorf("restarted manager did not verify every object again: %+v", rs)
+	}
+	if rs.Writes != 0 {
+		t.Errorf("restarted manager made %d gateway writes, want 0: %s", rs.Writes, calls(rs.Calls))
+	}
+	if rs.PeakRSS == 0 || b.PeakRSS < rs.PeakRSS || b.PeakRSS < b.FirstPeakRSS {
+		t.Errorf("peak RSS is not the whole run's: %d, first %d, restarted %d", b.PeakRSS, b.FirstPeakRSS, rs.PeakRSS)
+	}
+	var out strings.Builder
+	rep.Print(&out)
+	t.Log(out.String())
 }

@@ -14,12 +14,15 @@ See the License for the specific language governing permissions and
 limitations under the License.
 */
 
-// Command bench measures how the operator converges and holds N ApiPublications on a
-// rate-limited gateway: time to Ready, gateway calls by operation during convergence and in a
-// steady window, the manager's peak memory and CPU, the API server's floor for N status
-// writes, and the same run with batching off (one call per API) as the baseline.
+// Command bench measures how the operator converges and holds N ApiPublications spread over K
+// rate-limited gateway instances: time to Ready, gateway calls by operation and by instance
+// during convergence and in a steady window, the latency of single edits once the rollout is
+// over, a manager restart (its gateway writes, which must be none, and the time until every
+// object is verified again), the manager's peak memory and CPU over both of its lives, the API
+// server's floor of two writes per object, and the same rollout with batching off (one call
+// per API) as the baseline.
 //
-//	KUBEBUILDER_ASSETS=$(hack/envtest.sh) go run ./test/bench -n 1000
+//	KUBEBUILDER_ASSETS=$(hack/envtest.sh) go run ./test/bench -n 1000 -instances 5
 package main
 
 import (
@@ -27,6 +30,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/go-logr/logr"
@@ -37,7 +41,9 @@ func main() {
 	ctrllog.SetLogger(logr.Discard()) // the clients' own warnings are noise in a report
 	cfg := defaultConfig()
 	flag.IntVar(&cfg.N, "n", cfg.N, "ApiPublications with one API each.")
-	flag.IntVar(&cfg.Envs, "envs", cfg.Envs, "Environments the publications are spread over.")
+	flag.IntVar(&cfg.Instances, "instances", cfg.Instances,
+		"APIG instances the publications are spread over: one simulator and one ApiGateway each.")
+	flag.IntVar(&cfg.Envs, "envs", cfg.Envs, "Environments of each instance the publications are spread over.")
 	flag.IntVar(&cfg.Groups, "groups", cfg.Groups, "Additional group publications, 10 APIs each.")
 	flag.Float64Var(&cfg.RateLimit, "rate-limit", cfg.RateLimit, "Simulator requests per second.")
 	flag.DurationVar(&cfg.Latency, "latency", cfg.Latency, "Simulator latency per request.")
@@ -48,8 +54,19 @@ func main() {
 	flag.BoolVar(&cfg.Baseline, "baseline", cfg.Baseline, "Also run with --batch-max-size=1.")
 	flag.DurationVar(&cfg.Timeout, "timeout", cfg.Timeout, "Cap on convergence of the batched run.")
 	flag.DurationVar(&cfg.BaselineCap, "baseline-cap", cfg.BaselineCap, "Cap on convergence of the baseline (then reported as a lower bound).")
+	flag.IntVar(&cfg.Edits, "edits", cfg.Edits,
+		"Single edits after the steady window, each switching one publication to an API not published yet; 0: none.")
+	flag.DurationVar(&cfg.EditEvery, "edit-every", cfg.EditEvery, "Time between two single edits.")
+	flag.DurationVar(&cfg.EditTimeout, "edit-timeout", cfg.EditTimeout, "Cap on each edit's wait to be live and Ready.")
+	flag.BoolVar(&cfg.Restart, "restart", cfg.Restart, "Restart the manager after the edits and measure what the new one does.")
+	flag.DurationVar(&cfg.RestartTimeout, "restart-timeout", cfg.RestartTimeout,
+		"Cap on the restarted manager's wait until every object is verified again.")
+	flag.BoolVar(&cfg.Realistic, "realistic", cfg.Realistic,
+		"Run the simulators with --realistic (read lag, APIG.3500 on concurrent writes, 429 without Retry-After, quotas).")
+	simArgs := flag.String("sim-args", "", "More simulator flags, separated by spaces, for example \"--read-lag=10s\".")
 	out := flag.String("json", "", "Write the report as JSON to this file.")
 	flag.Parse()
+	cfg.SimArgs = strings.Fields(*simArgs)
 
 	report, err := run(cfg, os.Stdout)
 	if err != nil {
@@ -69,6 +86,7 @@ func main() {
 // Config is one benchmark invocation.
 type Config struct {
 	N               int
+	Instances       int
 	Envs            int
 	Groups          int
 	RateLimit       float64
@@ -80,10 +98,18 @@ type Config struct {
 	Baseline        bool
 	Timeout         time.Duration
 	BaselineCap     time.Duration
+	Edits           int
+	EditEvery       time.Duration
+	EditTimeout     time.Duration
+	Restart         bool
+	RestartTimeout  time.Duration
+	Realistic       bool
+	SimArgs         []string
 }
 
 func defaultConfig() Config {
-	return Config{N: 100, Envs: 10, Groups: 3, RateLimit: 10, Latency: 50 * time.Millisecond,
+	return Config{N: 100, Instances: 1, Envs: 10, Groups: 3, RateLimit: 10, Latency: 50 * time.Millisecond,
 		ObserveInterval: 10 * time.Second, Concurrency: 500, KubeQPS: 200, KubeBurst: 300,
-		Baseline: true, Timeout: 10 * time.Minute, BaselineCap: 5 * time.Minute}
+		Baseline: true, Timeout: 10 * time.Minute, BaselineCap: 5 * time.Minute,
+		Edits: 20, EditEvery: 3 * time.Second, EditTimeout: 2 * time.Minute, Restart: true, RestartTimeout: 10 * time.Minute}
 }

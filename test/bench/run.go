@@ -18,14 +18,10 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
-	"maps"
-	"net/http"
 	"os"
 	"path/filepath"
-	"runtime"
 	"sort"
 	"strconv"
 	"strings"
@@ -36,12 +32,10 @@ import (
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	kruntime "k8s.io/apimachinery/pkg/runtime"
-	"k8s.io/apimachinery/pkg/watch"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
-	"sigs.k8s.io/yaml"
 
 	"github.com/apig-operator/apig-operator/api/v1alpha1"
 	"github.com/apig-operator/apig-operator/internal/gatewaysim"
@@ -50,7 +44,6 @@ import (
 
 const (
 	project  = "0a1b2c3d4e5f60718293a4b5c6d7e8f9"
-	instance = "eddc4d25480b4cd6b512f270a1b8b341"
 	ns       = "bench"
 	pageSize = 500 // the operator's list page size
 )
@@ -69,9 +62,36 @@ type Run struct {
 	SteadyCalls map[string]int `json:"callsInSteadyWindow,omitempty"`
 	SteadyReads int            `json:"readsPerIntervalInSteadyWindow"`
 	SteadyWrite int            `json:"writesInSteadyWindow"`
-	PeakRSS     int64          `json:"managerPeakRSSBytes"`
-	CPU         time.Duration  `json:"managerCPUNs"`
-	Floor       time.Duration  `json:"floorNs,omitempty"`
+	// Instances are the calls of each instance; Calls, Writes and the steady figures above
+	// are their sums.
+	Instances []InstanceFigures `json:"instances"`
+	Edits     *Edits            `json:"edits,omitempty"`
+	Restart   *Restart          `json:"restart,omitempty"`
+	// PeakRSS is the manager's peak resident memory over the whole run, the restarted
+	// manager's included; FirstPeakRSS and CPU are the first manager's, Restart has the
+	// second's.
+	PeakRSS      int64         `json:"managerPeakRSSBytes"`
+	FirstPeakRSS int64         `json:"firstManagerPeakRSSBytes"`
+	CPU          time.Duration `json:"managerCPUNs"`
+	// Floor is the time of two API-server writes per object (a metadata and a status patch,
+	// as the operator's first pass makes) at the manager's QPS; FloorStatus that of the
+	// status patches alone, the first part of the same measurement.
+	Floor       time.Duration `json:"floorNs,omitempty"`
+	FloorStatus time.Duration `json:"floorStatusPatchesNs,omitempty"`
+}
+
+// InstanceFigures are one instance's publications and gateway calls: writes, and reads per
+// observe interval in the steady window and after the restart.
+type InstanceFigures struct {
+	Instance      string `json:"instance"`
+	Objects       int    `json:"objects"`
+	RolloutWrites int    `json:"rolloutWrites"`
+	RolloutReads  int    `json:"rolloutReads"`
+	SteadyWrites  int    `json:"steadyWrites"`
+	SteadyReads   int    `json:"steadyReadsPerInterval"`
+	EditWrites    int    `json:"editWrites"`
+	RestartWrites int    `json:"restartWrites"`
+	RestartReads  int    `json:"restartReadsPerInterval"`
 }
 
 // Report is the whole invocation.
@@ -83,6 +103,9 @@ type Report struct {
 
 // run builds the binaries and measures the batched mode, then the baseline.
 func run(cfg Config, log io.Writer) (*Report, error) {
+	if cfg.N < 1 || cfg.Instances < 1 || cfg.Envs < 1 {
+		return nil, fmt.Errorf("-n, -instances and -envs must be at least 1")
+	}
 	if _, err := harness.Assets(); err != nil {
 		return nil, err
 	}
@@ -125,7 +148,8 @@ func (b *bench) logf(format string, args ...any) {
 	fmt.Fprintf(b.log, "bench: "+format+"\n", args...)
 }
 
-// measure runs one mode on a fresh control plane and simulator.
+// measure runs one mode on a fresh control plane and simulators: the rollout, and with full
+// the steady window, the single edits, the restart and the floor.
 func (b *bench) measure(mode string, batchMax int, capTime time.Duration, full bool) (Run, error) {
 	res := Run{Mode: mode, Objects: b.cfg.N + b.cfg.Groups}
 	env := &envtest.Environment{CRDDirectoryPaths: []string{filepath.Join(b.root, "config", "crd", "bases")}, ErrorIfCRDPathMissing: true}
@@ -136,16 +160,11 @@ func (b *bench) measure(mode string, batchMax int, capTime time.Duration, full b
 	defer func() { _ = cp.Stop() }()
 	cfg := cp.Config
 
-	seedPath := filepath.Join(b.work, mode+"-seed.yaml")
-	if err := b.writeSeed(seedPath); err != nil {
-		return res, err
-	}
-	sim, simURL, err := harness.StartSimulator(b.work, mode+"-gatewaysim", seedPath, "--quiet",
-		"--rate-limit", fmt.Sprint(b.cfg.RateLimit), "--latency", b.cfg.Latency.String())
+	sims, err := b.startSimulators(mode)
 	if err != nil {
 		return res, err
 	}
-	defer sim.Stop()
+	defer stopSimulators(sims)
 
 	scheme := kruntime.NewScheme()
 	_ = clientgoscheme.AddToScheme(scheme)
@@ -157,86 +176,90 @@ func (b *bench) measure(mode string, batchMax int, capTime time.Duration, full b
 		return res, err
 	}
 	ctx := context.Background()
-	if err := b.createGateway(ctx, c, simURL); err != nil {
+	if err := b.createGateways(ctx, c, sims); err != nil {
 		return res, err
 	}
 
-	mgr, err := harness.StartManager(b.work, mode+"-manager", cp.Kubeconfig, "--batch-max-size="+strconv.Itoa(batchMax),
-		"--concurrency="+strconv.Itoa(b.cfg.Concurrency), "--kube-api-qps="+fmt.Sprint(b.cfg.KubeQPS),
-		"--kube-api-burst="+strconv.Itoa(b.cfg.KubeBurst), "--zap-log-level=error")
+	args := []string{"--batch-max-size=" + strconv.Itoa(batchMax),
+		"--concurrency=" + strconv.Itoa(b.cfg.Concurrency), "--kube-api-qps=" + fmt.Sprint(b.cfg.KubeQPS),
+		"--kube-api-burst=" + strconv.Itoa(b.cfg.KubeBurst), "--zap-log-level=error"}
+	mgr, err := harness.StartManager(b.work, mode+"-manager", cp.Kubeconfig, args...)
 	if err != nil {
 		return res, err
 	}
-	defer mgr.Stop()
-	if err := waitGatewayReady(ctx, c); err != nil {
+	defer func() { mgr.Stop() }() // mgr is the restarted manager after the restart
+	if err := waitGatewaysReady(ctx, c, len(sims)); err != nil {
 		return res, err
 	}
-	before, err := simStats(simURL)
+	before, err := allStats(sims)
 	if err != nil {
 		return res, err
 	}
 
-	b.logf("%s: creating %d ApiPublications over %d environments and %d group publications", mode, b.cfg.N, b.cfg.Envs, b.cfg.Groups)
-	readyAt := &readiness{at: map[string]time.Time{}}
+	b.logf("%s: creating %d ApiPublications over %d instances of %d environments and %d group publications",
+		mode, b.cfg.N, b.cfg.Instances, b.cfg.Envs, b.cfg.Groups)
+	tr := newTracker()
 	watchCtx, stopWatch := context.WithCancel(ctx)
 	defer stopWatch()
-	go readyAt.follow(watchCtx, c)
+	go tr.follow(watchCtx, c)
 	created, first, last, err := b.createPublications(ctx, c)
 	if err != nil {
 		return res, err
 	}
-	deadline := time.Now().Add(capTime)
 	lastLog := time.Now()
-	for readyAt.count() < len(created) && time.Now().Before(deadline) {
-		time.Sleep(100 * time.Millisecond) // sampling the watch's record, bounded by the cap
+	res.Converged = waitUntil(time.Now().Add(capTime), func() bool {
 		if time.Since(lastLog) > 10*time.Second {
 			lastLog = time.Now()
-			b.logf("%s: %d of %d Ready after %s", mode, readyAt.count(), len(created), time.Since(first).Round(time.Second))
+			b.logf("%s: %d of %d Ready after %s", mode, tr.readyCount(), len(created), time.Since(first).Round(time.Second))
 		}
-	}
-	readyAt.mu.Lock()
-	readyCopy := maps.Clone(readyAt.at)
-	readyAt.mu.Unlock()
-	stopWatch()
-	end := time.Now()
-	res.Converged = len(readyCopy) >= len(created)
-	res.Convergence, res.AfterLast = end.Sub(first), end.Sub(last)
-	var lat []time.Duration
-	for name, at := range readyCopy {
-		lat = append(lat, at.Sub(created[name]))
-	}
-	res.P50, res.P99 = percentile(lat, 50), percentile(lat, 99)
-	after, err := simStats(simURL)
+		return tr.readyCount() >= len(created)
+	})
+	readyAt := tr.readyTimes()
+	res.convergence(readyAt, created, first, last)
+	rollout, err := allStats(sims)
 	if err != nil {
 		return res, err
 	}
-	res.Calls, res.Writes = diff(before, after)
-	b.logf("%s: %d of %d Ready in %s, %d gateway writes", mode, len(readyCopy), len(created),
+	sum, per := between(before, rollout)
+	res.Calls, res.Writes = sum.Calls, sum.Writes
+	res.Instances = b.instanceFigures(sims, per)
+	b.logf("%s: %d of %d Ready in %s, %d gateway writes", mode, len(readyAt), len(created),
 		res.Convergence.Round(time.Millisecond), res.Writes)
 
 	if full && res.Converged {
-		window := 3 * b.cfg.ObserveInterval
-		b.logf("%s: steady window of %s", mode, window)
-		time.Sleep(window) // a measurement window, not a wait for state
-		steady, err := simStats(simURL)
+		if err := b.steady(&res, sims, rollout); err != nil {
+			return res, err
+		}
+		if b.cfg.Edits > 0 {
+			var per []counts
+			if res.Edits, per, err = b.edit(ctx, c, tr, sims); err != nil {
+				return res, err
+			}
+			for k := range per {
+				res.Instances[k].EditWrites = per[k].Writes
+			}
+		}
+	}
+	res.FirstPeakRSS, res.CPU = procUsage(mgr.PID())
+	res.PeakRSS = res.FirstPeakRSS
+	mgr.Stop()
+
+	if full && res.Converged && b.cfg.Restart {
+		var per []counts
+		res.Restart, per, mgr, err = b.restart(mode, args, cp.Kubeconfig, tr, sims, len(created))
 		if err != nil {
 			return res, err
 		}
-		res.SteadyCalls, res.SteadyWrite = diff(after, steady)
-		reads := 0
-		for op, n := range res.SteadyCalls {
-			if !writeOps[op] {
-				reads += n
-			}
+		for k := range per {
+			res.Instances[k].RestartWrites, res.Instances[k].RestartReads = per[k].Writes, per[k].Reads
 		}
-		res.SteadyReads = reads / 3
+		res.PeakRSS = max(res.PeakRSS, res.Restart.PeakRSS)
+		mgr.Stop()
 	}
-	res.PeakRSS, res.CPU = procUsage(mgr.PID())
-	mgr.Stop()
 
 	if full {
-		b.logf("%s: measuring the floor: %d status patches at %g QPS", mode, len(created), b.cfg.KubeQPS)
-		res.Floor, err = floor(ctx, cfg, scheme, b.cfg, created)
+		b.logf("%s: measuring the floor: %d metadata and %d status patches at %g QPS", mode, len(created), len(created), b.cfg.KubeQPS)
+		res.FloorStatus, res.Floor, err = floor(ctx, cfg, scheme, b.cfg, created)
 		if err != nil {
 			return res, err
 		}
@@ -244,101 +267,57 @@ func (b *bench) measure(mode string, batchMax int, capTime time.Duration, full b
 	return res, nil
 }
 
-// readiness records when each ApiPublication was first seen Ready.
-type readiness struct {
-	mu sync.Mutex
-	at map[string]time.Time
-}
-
-func (r *readiness) count() int {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return len(r.at)
-}
-
-func (r *readiness) see(p *v1alpha1.ApiPublication) {
-	if !meta.IsStatusConditionTrue(p.Status.Conditions, v1alpha1.ConditionReady) {
-		return
-	}
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if _, ok := r.at[p.Name]; !ok {
-		r.at[p.Name] = time.Now()
-	}
-}
-
-// follow lists, then watches from the list's version, and starts over when the watch ends
-// (the API server closes watches from time to time).
-func (r *readiness) follow(ctx context.Context, c client.WithWatch) {
-	for ctx.Err() == nil {
-		list := &v1alpha1.ApiPublicationList{}
-		if err := c.List(ctx, list, client.InNamespace(ns)); err != nil {
-			continue
-		}
-		for i := range list.Items {
-			r.see(&list.Items[i])
-		}
-		w, err := c.Watch(ctx, &v1alpha1.ApiPublicationList{}, client.InNamespace(ns),
-			&client.ListOptions{Raw: &metav1.ListOptions{ResourceVersion: list.ResourceVersion}})
-		if err != nil {
-			continue
-		}
-		for ev := range w.ResultChan() {
-			if p, ok := ev.Object.(*v1alpha1.ApiPublication); ok && (ev.Type == watch.Added || ev.Type == watch.Modified) {
-				r.see(p)
-			}
-		}
-		w.Stop()
-	}
-}
-
-// writeOps are the simulator operations that change the gateway.
-var writeOps = map[string]bool{
-	"CreateOrDeletePublishRecordForApiV2": true, "BatchPublishOrOfflineApiV2": true, "ChangeApiVersionV2": true,
-	"DeleteApiByVersionIdV2": true,
-}
-
-func diff(before, after gatewaysim.Stats) (map[string]int, int) {
-	calls, writes := map[string]int{}, 0
-	for op, byStatus := range after.Operations {
-		for status, n := range byStatus {
-			d := n - before.Operations[op][status]
-			if d == 0 {
-				continue
-			}
-			calls[op+" "+status] += d
-			if writeOps[op] && strings.HasPrefix(status, "2") {
-				writes += d
+// convergence sets the rollout's figures from when each object was first seen Ready: the
+// time to the last Ready seen (not when the wait noticed it) and the latencies per object.
+func (res *Run) convergence(readyAt, created map[string]time.Time, first, last time.Time) {
+	end := time.Now()
+	if res.Converged {
+		end = first
+		for _, at := range readyAt {
+			if at.After(end) {
+				end = at
 			}
 		}
 	}
-	return calls, writes
+	lat := make([]time.Duration, 0, len(readyAt))
+	for name, at := range readyAt {
+		lat = append(lat, at.Sub(created[name]))
+	}
+	res.Convergence, res.AfterLast = end.Sub(first), end.Sub(last)
+	res.P50, res.P99 = percentile(lat, 50), percentile(lat, 99)
 }
 
-func (b *bench) writeSeed(path string) error {
-	var envs []gatewaysim.SeedEnvironment
-	for e := 1; e < b.cfg.Envs; e++ { // RELEASE is the first
-		envs = append(envs, gatewaysim.SeedEnvironment{Name: fmt.Sprintf("ENV_%02d", e)})
+// instanceFigures starts the figures of each instance with its publications and its calls
+// during the rollout.
+func (b *bench) instanceFigures(sims []*simulator, rollout []counts) []InstanceFigures {
+	out := make([]InstanceFigures, len(sims))
+	for k, s := range sims {
+		out[k] = InstanceFigures{Instance: s.instance, RolloutWrites: rollout[k].Writes, RolloutReads: rollout[k].Reads}
 	}
-	apis := make([]gatewaysim.SeedAPI, b.cfg.N)
-	for i := range apis {
-		apis[i] = gatewaysim.SeedAPI{ID: apiID(i), Name: fmt.Sprintf("api_%05d", i), Path: fmt.Sprintf("/bench/%d", i)}
+	for i := range b.cfg.N {
+		out[instanceOf(i, b.cfg.Instances)].Objects++
 	}
-	groups := []gatewaysim.SeedGroup{{Name: "bench", APIs: apis}}
-	for g := 0; g < b.cfg.Groups; g++ {
-		var gapis []gatewaysim.SeedAPI
-		for i := 0; i < 10; i++ {
-			gapis = append(gapis, gatewaysim.SeedAPI{Name: fmt.Sprintf("group_%d_api_%d", g, i), Path: fmt.Sprintf("/g%d/%d", g, i)})
-		}
-		groups = append(groups, gatewaysim.SeedGroup{Name: fmt.Sprintf("group_%d", g), APIs: gapis})
+	for g := range b.cfg.Groups {
+		out[instanceOf(g, b.cfg.Instances)].Objects++
 	}
-	seed := gatewaysim.Seed{Tokens: []string{"bench-token"}, Projects: []gatewaysim.SeedProject{{ID: project,
-		APIG: []gatewaysim.SeedInstance{{InstanceID: instance, Environments: envs, Groups: groups}}}}}
-	data, err := yaml.Marshal(seed)
+	return out
+}
+
+// steady counts the calls in a window of three observe intervals after the rollout.
+func (b *bench) steady(res *Run, sims []*simulator, rollout []gatewaysim.Stats) error {
+	window := 3 * b.cfg.ObserveInterval
+	b.logf("%s: steady window of %s", res.Mode, window)
+	time.Sleep(window) // a measurement window, not a wait for state
+	steady, err := allStats(sims)
 	if err != nil {
 		return err
 	}
-	return os.WriteFile(path, data, 0o644)
+	sum, per := between(rollout, steady)
+	res.SteadyCalls, res.SteadyWrite, res.SteadyReads = sum.Calls, sum.Writes, sum.Reads/3
+	for k := range per {
+		res.Instances[k].SteadyWrites, res.Instances[k].SteadyReads = per[k].Writes, per[k].Reads/3
+	}
+	return nil
 }
 
 func apiID(i int) string { return fmt.Sprintf("%032x", i+1) }
@@ -350,17 +329,24 @@ func envName(i, envs int) string {
 	return fmt.Sprintf("ENV_%02d", i%envs)
 }
 
-func (b *bench) createGateway(ctx context.Context, c client.Client, simURL string) error {
-	objs := []client.Object{
+func gatewayName(k int) string { return fmt.Sprintf("gw-%d", k) }
+
+// createGateways creates the namespace, the credentials and one ApiGateway per instance.
+func (b *bench) createGateways(ctx context.Context, c client.Client, sims []*simulator) error {
+	objs := make([]client.Object, 0, 2+len(sims))
+	objs = append(objs,
 		&corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}},
 		&corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "creds"}, StringData: map[string]string{"token": "bench-token"}},
-		&v1alpha1.ApiGateway{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "gw"}, Spec: v1alpha1.ApiGatewaySpec{
-			Provider: v1alpha1.ProviderAPIG, Endpoint: simURL, ProjectID: project, InstanceID: instance,
-			CredentialsRef: v1alpha1.LocalObjectReference{Name: "creds"},
-			// The operator's own limit matches the simulator's, as it would a real account's.
-			RateLimit:       &v1alpha1.RateLimit{QPS: int32(b.cfg.RateLimit), Burst: int32(b.cfg.RateLimit)},
-			ObserveInterval: &metav1.Duration{Duration: b.cfg.ObserveInterval},
-		}},
+	)
+	for k, s := range sims {
+		objs = append(objs, &v1alpha1.ApiGateway{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: gatewayName(k)},
+			Spec: v1alpha1.ApiGatewaySpec{
+				Provider: v1alpha1.ProviderAPIG, Endpoint: s.url, ProjectID: project, InstanceID: s.instance,
+				CredentialsRef: v1alpha1.LocalObjectReference{Name: "creds"},
+				// The operator's own limit matches the simulator's, as it would a real account's.
+				RateLimit:       &v1alpha1.RateLimit{QPS: int32(b.cfg.RateLimit), Burst: int32(b.cfg.RateLimit)},
+				ObserveInterval: &metav1.Duration{Duration: b.cfg.ObserveInterval},
+			}})
 	}
 	for _, o := range objs {
 		if err := c.Create(ctx, o); err != nil {
@@ -370,17 +356,20 @@ func (b *bench) createGateway(ctx context.Context, c client.Client, simURL strin
 	return nil
 }
 
-func waitGatewayReady(ctx context.Context, c client.Client) error {
-	deadline := time.Now().Add(time.Minute)
-	for time.Now().Before(deadline) {
-		gw := &v1alpha1.ApiGateway{}
-		if err := c.Get(ctx, client.ObjectKey{Namespace: ns, Name: "gw"}, gw); err == nil &&
-			meta.IsStatusConditionTrue(gw.Status.Conditions, v1alpha1.ConditionReady) {
-			return nil
+func waitGatewaysReady(ctx context.Context, c client.Client, n int) error {
+	if !waitUntil(time.Now().Add(time.Minute), func() bool {
+		for k := range n {
+			gw := &v1alpha1.ApiGateway{}
+			if err := c.Get(ctx, client.ObjectKey{Namespace: ns, Name: gatewayName(k)}, gw); err != nil ||
+				!meta.IsStatusConditionTrue(gw.Status.Conditions, v1alpha1.ConditionReady) {
+				return false
+			}
 		}
-		time.Sleep(200 * time.Millisecond) // polling the API server, bounded by the deadline
+		return true
+	}) {
+		return fmt.Errorf("the ApiGateways did not become Ready within a minute")
 	}
-	return fmt.Errorf("the ApiGateway did not become Ready within a minute")
+	return nil
 }
 
 // createPublications creates the objects in parallel and returns when each was created.
@@ -388,13 +377,14 @@ func (b *bench) createPublications(ctx context.Context, c client.Client) (map[st
 	var objs []*v1alpha1.ApiPublication
 	for i := 0; i < b.cfg.N; i++ {
 		objs = append(objs, &v1alpha1.ApiPublication{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: fmt.Sprintf("pub-%05d", i)},
-			Spec: v1alpha1.ApiPublicationSpec{GatewayRef: v1alpha1.GatewayReference{Name: "gw"}, Environment: envName(i, b.cfg.Envs),
-				APIs: []v1alpha1.PublishedApi{{ID: apiID(i)}}, State: v1alpha1.StatePublished}})
+			Spec: v1alpha1.ApiPublicationSpec{GatewayRef: v1alpha1.GatewayReference{Name: gatewayName(instanceOf(i, b.cfg.Instances))},
+				Environment: envOf(i, b.cfg.Instances, b.cfg.Envs), APIs: []v1alpha1.PublishedApi{{ID: apiID(i)}}, State: v1alpha1.StatePublished}})
 	}
 	for g := 0; g < b.cfg.Groups; g++ {
 		objs = append(objs, &v1alpha1.ApiPublication{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: fmt.Sprintf("group-%d", g)},
-			Spec: v1alpha1.ApiPublicationSpec{GatewayRef: v1alpha1.GatewayReference{Name: "gw"}, Environment: envName(g, b.cfg.Envs),
-				Group: &v1alpha1.GroupReference{Name: fmt.Sprintf("group_%d", g)}, State: v1alpha1.StatePublished}})
+			Spec: v1alpha1.ApiPublicationSpec{GatewayRef: v1alpha1.GatewayReference{Name: gatewayName(instanceOf(g, b.cfg.Instances))},
+				Environment: envName(g, b.cfg.Envs), Group: &v1alpha1.GroupReference{Name: fmt.Sprintf("group_%d", g)},
+				State: v1alpha1.StatePublished}})
 	}
 	created := make(map[string]time.Time, len(objs))
 	var mu sync.Mutex
@@ -423,51 +413,55 @@ func (b *bench) createPublications(ctx context.Context, c client.Client) (map[st
 	return created, first, time.Now(), firstErr
 }
 
-// floor times N status patches from one client at the manager's QPS settings: the least time
-// the API server needs to record N verdicts, whatever the operator does.
-func floor(ctx context.Context, cfg *rest.Config, scheme *kruntime.Scheme, bc Config, created map[string]time.Time) (time.Duration, error) {
+// floor times, from one client at the manager's QPS settings, a status patch and then a
+// metadata patch of every object: the two writes the operator's first pass over an object
+// makes (its status, and its finalizer), so the least time the API server needs to record N
+// verdicts, whatever the operator does. It returns the time of the status patches and of both.
+func floor(ctx context.Context, cfg *rest.Config, scheme *kruntime.Scheme, bc Config,
+	created map[string]time.Time) (statusOnly, both time.Duration, err error) {
 	limited := rest.CopyConfig(cfg)
 	limited.QPS, limited.Burst = float32(bc.KubeQPS), bc.KubeBurst
 	c, err := client.New(limited, client.Options{Scheme: scheme})
 	if err != nil {
-		return 0, err
+		return 0, 0, err
 	}
-	names := make(chan string)
-	var wg sync.WaitGroup
-	var errMu sync.Mutex
-	var firstErr error
-	start := time.Now()
-	for range bc.Concurrency {
-		wg.Go(func() {
-			for name := range names {
-				p := &v1alpha1.ApiPublication{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name}}
-				patch := client.RawPatch("application/merge-patch+json", []byte(`{"status":{"lastHandledReconcileAt":"floor"}}`))
-				if err := c.Status().Patch(ctx, p, patch); err != nil {
-					errMu.Lock()
-					if firstErr == nil {
-						firstErr = err
+	patchAll := func(patch func(p *v1alpha1.ApiPublication) error) error {
+		names := make(chan string)
+		var wg sync.WaitGroup
+		var errMu sync.Mutex
+		var firstErr error
+		for range bc.Concurrency {
+			wg.Go(func() {
+				for name := range names {
+					if err := patch(&v1alpha1.ApiPublication{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name}}); err != nil {
+						errMu.Lock()
+						if firstErr == nil {
+							firstErr = err
+						}
+						errMu.Unlock()
 					}
-					errMu.Unlock()
 				}
-			}
-		})
+			})
+		}
+		for name := range created {
+			names <- name
+		}
+		close(names)
+		wg.Wait()
+		return firstErr
 	}
-	for name := range created {
-		names <- name
+	start := time.Now()
+	if err := patchAll(func(p *v1alpha1.ApiPublication) error {
+		return c.Status().Patch(ctx, p, client.RawPatch("application/merge-patch+json", []byte(`{"status":{"lastHandledReconcileAt":"floor"}}`)))
+	}); err != nil {
+		return 0, 0, err
 	}
-	close(names)
-	wg.Wait()
-	return time.Since(start), firstErr
-}
-
-func simStats(url string) (gatewaysim.Stats, error) {
-	var st gatewaysim.Stats
-	resp, err := http.Get(url + "/_sim/stats")
-	if err != nil {
-		return st, err
-	}
-	defer resp.Body.Close() //nolint:errcheck
-	return st, json.NewDecoder(resp.Body).Decode(&st)
+	status := time.Since(start)
+	err = patchAll(func(p *v1alpha1.ApiPublication) error {
+		patch := `{"metadata":{"annotations":{"bench.apig-operator.dev/floor":"1"}}}`
+		return c.Patch(ctx, p, client.RawPatch("application/merge-patch+json", []byte(patch)))
+	})
+	return status, time.Since(start), err
 }
 
 // procUsage reads a process's peak resident memory and CPU time from /proc.
@@ -498,5 +492,3 @@ func percentile(d []time.Duration, p int) time.Duration {
 	sort.Slice(d, func(i, j int) bool { return d[i] < d[j] })
 	return d[min(len(d)-1, len(d)*p/100)]
 }
-
-var _ = runtime.NumCPU
