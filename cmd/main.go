@@ -22,11 +22,13 @@ import (
 	"crypto/tls"
 	"flag"
 	"fmt"
+	"maps"
 	"os"
 	"strconv"
 	"strings"
 	"time"
 
+	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime"
 	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
@@ -168,14 +170,20 @@ func main() {
 	// The cache keeps what the controllers read: managedFields and kubectl's last-applied
 	// annotation are dropped.
 	mgrOpts.Cache.DefaultTransform = controller.CacheTransform
+	mgrOpts.Cache.ByObject = map[client.Object]cache.ByObject{}
 	if namespaces := splitList(watchNamespace); len(namespaces) > 0 {
 		mgrOpts.Cache.DefaultNamespaces = map[string]cache.Config{}
 		for _, ns := range namespaces {
 			mgrOpts.Cache.DefaultNamespaces[ns] = cache.Config{}
 		}
+		// The Secrets and ConfigMaps ClusterApiGateways name are in the manager's namespace:
+		// watched too, so that a change of credentials is noticed at once.
+		withOwn := map[string]cache.Config{clusterNS: {}}
+		maps.Copy(withOwn, mgrOpts.Cache.DefaultNamespaces)
+		mgrOpts.Cache.ByObject[&corev1.Secret{}] = cache.ByObject{Namespaces: withOwn}
+		mgrOpts.Cache.ByObject[&corev1.ConfigMap{}] = cache.ByObject{Namespaces: withOwn}
 	}
 	if shard != nil {
-		mgrOpts.Cache.ByObject = map[client.Object]cache.ByObject{}
 		for _, obj := range []client.Object{&publishingv1alpha1.ApiGateway{}, &publishingv1alpha1.ClusterApiGateway{},
 			&publishingv1alpha1.ApiPublication{}, &publishingv1alpha1.ApiExport{}} {
 			mgrOpts.Cache.ByObject[obj] = cache.ByObject{Label: shard}

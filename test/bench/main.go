@@ -64,9 +64,12 @@ func main() {
 	flag.BoolVar(&cfg.Realistic, "realistic", cfg.Realistic,
 		"Run the simulators with --realistic (read lag, APIG.3500 on concurrent writes, 429 without Retry-After, quotas).")
 	simArgs := flag.String("sim-args", "", "More simulator flags, separated by spaces, for example \"--read-lag=10s\".")
+	managerArgs := flag.String("manager-args", "",
+		"More flags of the first manager, separated by spaces, for example \"--pprof-bind-address=127.0.0.1:6060\".")
 	out := flag.String("json", "", "Write the report as JSON to this file.")
 	flag.Parse()
 	cfg.SimArgs = strings.Fields(*simArgs)
+	cfg.ManagerArgs = strings.Fields(*managerArgs)
 
 	report, err := run(cfg, os.Stdout)
 	if err != nil {
@@ -105,6 +108,7 @@ type Config struct {
 	RestartTimeout  time.Duration
 	Realistic       bool
 	SimArgs         []string
+	ManagerArgs     []string
 }
 
 func defaultConfig() Config {

@@ -183,7 +183,7 @@ func (b *bench) measure(mode string, batchMax int, capTime time.Duration, full b
 	args := []string{"--batch-max-size=" + strconv.Itoa(batchMax),
 		"--concurrency=" + strconv.Itoa(b.cfg.Concurrency), "--kube-api-qps=" + fmt.Sprint(b.cfg.KubeQPS),
 		"--kube-api-burst=" + strconv.Itoa(b.cfg.KubeBurst), "--zap-log-level=error"}
-	mgr, err := harness.StartManager(b.work, mode+"-manager", cp.Kubeconfig, args...)
+	mgr, err := harness.StartManager(b.work, mode+"-manager", cp.Kubeconfig, append(args, b.cfg.ManagerArgs...)...)
 	if err != nil {
 		return res, err
 	}
