@@ -27,6 +27,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/apig-operator/apig-operator/internal/gateway"
@@ -97,6 +98,8 @@ type Listing struct {
 	ctx   context.Context
 	// late is the cause of ctx's end when it ends for the time bound.
 	late *gateway.Error
+	// deadline is when the time bound ends.
+	deadline time.Time
 }
 
 // Begin starts a listing named op: the context it returns ends when the time bound is reached.
@@ -105,7 +108,8 @@ func (b ListBound) Begin(ctx context.Context, op string) (*Listing, context.Cont
 	l.late = &gateway.Error{Op: op, Err: fmt.Errorf("the listing took more than %s, the bound for one listing; "+
 		"the gateway answers too slowly", b.Time)}
 	var cancel context.CancelFunc
-	l.ctx, cancel = context.WithTimeoutCause(ctx, b.Time, l.late)
+	l.deadline = time.Now().Add(b.Time)
+	l.ctx, cancel = context.WithDeadlineCause(ctx, l.deadline, l.late)
 	return l, l.ctx, cancel
 }
 
@@ -129,9 +133,17 @@ func (l *Listing) tooMany(what string) error {
 		"(the largest gateway edition holds 8000 APIs)", what, l.bound.Items)}
 }
 
-// Err is err, or the time bound's error when err came from the listing's context ending for it.
+// Err is err, or the time bound's error when err came from the listing's context ending for it,
+// or from the rate limit's refusal to wait past the bound (it fails at once, before the context
+// ends, when the wait would end after it).
 func (l *Listing) Err(err error) error {
-	if err != nil && errors.Is(context.Cause(l.ctx), l.late) {
+	if err == nil {
+		return nil
+	}
+	if errors.Is(context.Cause(l.ctx), l.late) {
+		return l.late
+	}
+	if dl, ok := l.ctx.Deadline(); ok && dl.Equal(l.deadline) && strings.Contains(err.Error(), "would exceed context deadline") {
 		return l.late
 	}
 	return err

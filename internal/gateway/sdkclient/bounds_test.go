@@ -264,3 +264,26 @@ func TestListBound(t *testing.T) {
 		t.Errorf("Err with a cancelled parent: %v", err)
 	}
 }
+
+// TestListingBoundAtTheGate: the rate limit refuses at once a wait that would end past the
+// listing's bound; that refusal is the bound's error, not a transport error.
+func TestListingBoundAtTheGate(t *testing.T) {
+	listing, ctx, cancel := ListBound{Items: 10, Time: time.Hour}.Begin(context.Background(), "list APIs")
+	defer cancel()
+	gate := gateway.NewGate(0.0001, 1)
+	if err := gate.Wait(ctx); err != nil {
+		t.Fatal(err) // the burst
+	}
+	err := listing.Err(gateway.Transport("list APIs", gate.Wait(ctx)))
+	if err == nil || !strings.Contains(err.Error(), "the bound for one listing") {
+		t.Errorf("a wait past the bound: %v", err)
+	}
+	// A nearer deadline of the caller's is the caller's, not the listing's.
+	outer, stop := context.WithTimeout(context.Background(), time.Minute)
+	defer stop()
+	listing, ctx, cancel = ListBound{Items: 10, Time: time.Hour}.Begin(outer, "list APIs")
+	defer cancel()
+	if err := listing.Err(gateway.Transport("list APIs", gate.Wait(ctx))); strings.Contains(err.Error(), "bound") {
+		t.Errorf("the caller's deadline was taken for the bound: %v", err)
+	}
+}
