@@ -228,7 +228,18 @@ func TestImportPerGroupByIDInOneEnvironment(t *testing.T) {
 }
 
 func TestImportErrors(t *testing.T) {
-	w := newWorld(t)
+	// A gateway that cannot be reached: a port nothing listens on any more.
+	dead := httptest.NewServer(http.NotFoundHandler())
+	deadURL := dead.URL
+	dead.Close()
+	unreachable := &v1alpha1.ApiGateway{
+		ObjectMeta: metav1.ObjectMeta{Namespace: testNS, Name: "unreachable"},
+		Spec: v1alpha1.ApiGatewaySpec{Provider: v1alpha1.ProviderAPIG, Endpoint: deadURL, ProjectID: testProject,
+			InstanceID: testInstance, CredentialsRef: v1alpha1.LocalObjectReference{Name: "creds"}},
+		Status: v1alpha1.ApiGatewayStatus{Conditions: []metav1.Condition{{Type: v1alpha1.ConditionReady,
+			Status: metav1.ConditionTrue, Reason: v1alpha1.ReasonSucceeded, LastTransitionTime: metav1.Now()}}},
+	}
+	w := newWorld(t, unreachable)
 	for _, tc := range []struct {
 		args []string
 		want string
@@ -237,6 +248,7 @@ func TestImportErrors(t *testing.T) {
 		{[]string{"--gateway", testNS + "/gw", "--environment", "STAGING"}, "environment STAGING does not exist"},
 		{[]string{"--gateway", "other/gw", "-n", testNS}, "is in namespace other but --namespace is " + testNS},
 		{[]string{"--gateway", "gw", "--by", "label"}, `--by "label"`},
+		{[]string{"--gateway", "unreachable"}, "list the environments of ApiGateway unreachable"},
 	} {
 		code, out, stderr := w.run(t, append([]string{"import"}, tc.args...)...)
 		if code != ExitError || !strings.Contains(stderr, tc.want) || out != "" {
