@@ -202,6 +202,8 @@ func (r *ApiPublicationReconciler) prepare(ctx context.Context, s *pubScope) (*p
 		}
 	}
 	p.pending = moveReleases(s.pub, s.location, p.resolved.Targets)
+	// What status says was published counts only where the targets are now.
+	p.decl.WasPublished, p.decl.PublishedAt = publishedIn(s.pub.Status.APIs)
 	s.releasing, s.releasingSet = p.pending, true
 	if p.batches, p.blocked, err = r.planReleases(ctx, s, p.pending); err != nil {
 		return nil, err
@@ -220,7 +222,6 @@ func declarationOf(pub *v1alpha1.ApiPublication, gw *v1alpha1.ApiGateway) driver
 	d := driver.Declaration{
 		Environment: spec.Environment, KnownEnvironments: knownEnvironments(gw), State: driver.State(spec.State),
 		Remark: spec.Remark, FollowDefinition: spec.Versioning == v1alpha1.VersioningFollowDefinition,
-		WasPublished: map[string]bool{},
 	}
 	if spec.Group != nil {
 		d.Group = &gateway.GroupRef{ID: spec.Group.ID, Name: spec.Group.Name}
@@ -232,18 +233,22 @@ func declarationOf(pub *v1alpha1.ApiPublication, gw *v1alpha1.ApiGateway) driver
 		t := spec.OfflineAt.Time
 		d.OfflineAt = &t
 	}
-	for _, a := range pub.Status.APIs {
+	d.WasPublished, d.PublishedAt = publishedIn(pub.Status.APIs)
+	return d
+}
+
+// publishedIn are the APIs a status records as published, and when they were.
+func publishedIn(apis []v1alpha1.ApiPublicationApiStatus) (was map[string]bool, at map[string]time.Time) {
+	was, at = map[string]bool{}, map[string]time.Time{}
+	for _, a := range apis {
 		if a.State == string(v1alpha1.StatePublished) && a.Error == nil {
-			d.WasPublished[a.ID] = true
+			was[a.ID] = true
 			if a.PublishTime != nil {
-				if d.PublishedAt == nil {
-					d.PublishedAt = map[string]time.Time{}
-				}
-				d.PublishedAt[a.ID] = a.PublishTime.Time
+				at[a.ID] = a.PublishTime.Time
 			}
 		}
 	}
-	return d
+	return was, at
 }
 
 // knownEnvironments are the environments the ApiGateway's last probe listed.

@@ -53,7 +53,7 @@ func publicationStatus(pub *v1alpha1.ApiPublication, provider driver.Provider, t
 		if provider == driver.DataArts {
 			e = dataArtsAPIStatus(t, obs, plan, landed, previous[t.ID])
 		} else {
-			e = apigAPIStatus(pub.Spec.State, t, obs, landed, previous[t.ID])
+			e = apigAPIStatus(pub.Spec.State, t, obs, landed, previous[t.ID], plan.Unseen[t.ID])
 		}
 		switch {
 		case t.Err != nil:
@@ -87,8 +87,12 @@ func withActions(apis []v1alpha1.ApiPublicationApiStatus, plan driver.Plan) []v1
 
 // apigAPIStatus is one API's entry on an APIG gateway.
 func apigAPIStatus(state v1alpha1.PublicationState, t driver.Target, obs driver.Observation, landed driver.Results,
-	previous v1alpha1.ApiPublicationApiStatus) v1alpha1.ApiPublicationApiStatus {
+	previous v1alpha1.ApiPublicationApiStatus, unseen bool) v1alpha1.ApiPublicationApiStatus {
 	e := v1alpha1.ApiPublicationApiStatus{ID: t.ID, Name: t.Name, State: stateNotPublished}
+	if unseen {
+		// Published a moment ago and not shown by the read yet: as the publish answered.
+		e.State, e.VersionID, e.PublishID, e.PublishTime = previous.State, previous.VersionID, previous.PublishID, previous.PublishTime
+	}
 	if live, ok := obs.Snapshot.APIs[t.ID]; ok {
 		e.State, e.PublishID, e.PublishTime = string(v1alpha1.StatePublished), live.PublishID, timePtr(live.PublishTime)
 		if e.Name == "" {

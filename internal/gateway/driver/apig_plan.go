@@ -57,6 +57,10 @@ func PlanAPIG(decl Declaration, targets []Target, obs Observation) Plan {
 		case !published && readTooSoon(decl, obs, t.ID):
 			// Published a moment ago, by this manager or the one before a restart: the read does
 			// not show it yet. Publishing again would make a new version.
+			if plan.Unseen == nil {
+				plan.Unseen = map[string]bool{}
+			}
+			plan.Unseen[t.ID] = true
 		case !published:
 			plan.Steps = append(plan.Steps, Step{API: t.ID, Action: ActPublish, Drift: drift})
 		case decl.FollowDefinition && live.API.UpdateTime.After(live.PublishTime):

@@ -69,7 +69,7 @@ func TestPlanAPIG(t *testing.T) {
 			decl: Declaration{State: Published, WasPublished: map[string]bool{"a": true, "b": true},
 				PublishedAt: map[string]time.Time{"a": t0.Add(-3 * time.Second), "b": t0.Add(-ReadLag)}},
 			targets: []Target{{ID: "a"}, {ID: "b"}}, obs: Observation{Snapshot: &gateway.Snapshot{Taken: t0, APIs: map[string]gateway.Published{}}},
-			want: Plan{Steps: []Step{{API: "b", Action: ActPublish, Drift: true}}},
+			want: Plan{Steps: []Step{{API: "b", Action: ActPublish, Drift: true}}, Unseen: map[string]bool{"a": true}},
 		},
 		{
 			reason: "the remark goes with the plan", decl: Declaration{State: Published, Remark: "release 7"},

@@ -168,6 +168,9 @@ type Plan struct {
 	Errs map[string]*gateway.Error
 	// Remark is sent with publish calls.
 	Remark string
+	// Unseen are APIs published a moment ago that the read does not show yet (ReadLag): they
+	// get no step and count as published.
+	Unseen map[string]bool
 }
 
 // Empty reports whether the plan makes no gateway call.
