@@ -19,10 +19,7 @@ package controller
 import (
 	"context"
 	"fmt"
-	"net"
-	"net/url"
 	"slices"
-	"strings"
 
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -50,19 +47,8 @@ func (l location) key(id string) string { return l.instance + "|" + l.envID + "|
 // instanceKey identifies the gateway instance an ApiGateway reaches, whichever object or
 // namespace names it: provider, endpoint host, project, instance, and workspace for DataArts.
 func instanceKey(gw *v1alpha1.ApiGateway) string {
-	host := strings.ToLower(gw.Spec.Endpoint)
-	if u, err := url.Parse(gw.Spec.Endpoint); err == nil && u.Host != "" {
-		host = strings.ToLower(u.Hostname())
-		defaultPort := map[string]string{"https": "443", "http": "80"}[u.Scheme]
-		if port := u.Port(); port != "" && port != defaultPort {
-			host = net.JoinHostPort(host, port)
-		}
-	}
-	key := string(gw.Spec.Provider) + "/" + host + "/" + gw.Spec.ProjectID + "/" + gw.Spec.InstanceID
-	if gw.Spec.Provider == v1alpha1.ProviderDataArts {
-		key += "/" + gw.Spec.Workspace
-	}
-	return key
+	s := gw.Spec
+	return driver.InstanceKey(driver.Provider(s.Provider), s.Endpoint, s.ProjectID, s.InstanceID, s.Workspace)
 }
 
 // claimKeys indexes an ApiPublication by the APIs it claims where status says it is: the

@@ -233,7 +233,6 @@ func declarationOf(pub *v1alpha1.ApiPublication, gw *v1alpha1.ApiGateway) driver
 		t := spec.OfflineAt.Time
 		d.OfflineAt = &t
 	}
-	d.WasPublished, d.PublishedAt = publishedIn(pub.Status.APIs)
 	return d
 }
 

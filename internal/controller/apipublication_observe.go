@@ -113,9 +113,5 @@ func (r *ApiPublicationReconciler) trackOutOfSync(s *pubScope) {
 	if observing(pub) && !s.released && !s.suspended && !s.deleting && pub.Status.Summary != nil {
 		n = int(pub.Status.Summary.OutOfSync)
 	}
-	gw := pub.Namespace + "/" + pub.Spec.GatewayRef.Name
-	if pub.Spec.GatewayRef.Kind == v1alpha1.KindClusterApiGateway {
-		gw = v1alpha1.KindClusterApiGateway + "/" + pub.Spec.GatewayRef.Name
-	}
-	r.outOfSync.set(pub.UID, gw, pub.Spec.Environment, n)
+	r.outOfSync.set(pub.UID, gatewayKeyOf(pub.Namespace, pub.Spec.GatewayRef), pub.Spec.Environment, n)
 }

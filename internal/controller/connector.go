@@ -395,8 +395,13 @@ func gatewayKind(gw *v1alpha1.ApiGateway) string {
 // gatewayKey names a gateway's connection, in the registry and in metrics: namespace/name,
 // or ClusterApiGateway/name.
 func gatewayKey(gw *v1alpha1.ApiGateway) string {
-	if gw.Kind == v1alpha1.KindClusterApiGateway {
-		return v1alpha1.KindClusterApiGateway + "/" + gw.Name
+	return gatewayKeyOf(gw.Namespace, v1alpha1.GatewayReference{Kind: gw.Kind, Name: gw.Name})
+}
+
+// gatewayKeyOf is the gatewayKey of the gateway an object of namespace names.
+func gatewayKeyOf(namespace string, ref v1alpha1.GatewayReference) string {
+	if ref.Kind == v1alpha1.KindClusterApiGateway {
+		return v1alpha1.KindClusterApiGateway + "/" + ref.Name
 	}
-	return gw.Namespace + "/" + gw.Name
+	return namespace + "/" + ref.Name
 }

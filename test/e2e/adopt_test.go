@@ -20,8 +20,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
-	"io"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -53,8 +51,7 @@ var _ = Describe("Bringing an existing gateway under management", Label("adopt")
 	// writes are the calls of the log that changed a publication, from the n-th call on, as
 	// "action id".
 	writes := func(from int) []string {
-		var calls []gatewaysim.Call
-		simGet(url, "/_sim/calls", &calls)
+		calls := simCalls(url)
 		var out []string
 		for _, c := range calls[min(from, len(calls)):] {
 			for _, id := range c.APIs {
@@ -64,22 +61,11 @@ var _ = Describe("Bringing an existing gateway under management", Label("adopt")
 		slices.Sort(out)
 		return out
 	}
-	callCount := func() int {
-		var calls []gatewaysim.Call
-		simGet(url, "/_sim/calls", &calls)
-		return len(calls)
-	}
+	callCount := func() int { return len(simCalls(url)) }
 	// console calls the simulator as a user of the console would.
 	console := func(method, path, body string) {
 		GinkgoHelper()
-		req, err := http.NewRequest(method, url+"/v2/"+project+"/apigw/instances/"+instance+path, strings.NewReader(body))
-		Expect(err).NotTo(HaveOccurred())
-		req.Header.Set("X-Auth-Token", token)
-		req.Header.Set("Content-Type", "application/json")
-		resp, err := simClient.Do(req)
-		Expect(err).NotTo(HaveOccurred())
-		Expect(resp.Body.Close()).To(Succeed())
-		Expect(resp.StatusCode).To(BeNumerically("<", 300), "%s %s", method, path)
+		Expect(consoleCall(url, token, method, path, body)).To(BeNumerically("<", 300), "%s %s", method, path)
 	}
 	// run runs apigctl against the control plane and returns its exit code and outputs.
 	run := func(args ...string) (int, string, string) {
@@ -115,13 +101,10 @@ var _ = Describe("Bringing an existing gateway under management", Label("adopt")
 	var metricsURL string
 	// outOfSync reads the manager's apig_out_of_sync_apis for the gateway and environment.
 	outOfSync := func(env string) string {
-		resp, err := simClient.Get(metricsURL)
-		Expect(err).NotTo(HaveOccurred())
-		defer resp.Body.Close() //nolint:errcheck
-		body, err := io.ReadAll(resp.Body)
+		body, err := scrapeMetrics(metricsURL)
 		Expect(err).NotTo(HaveOccurred())
 		series := `apig_out_of_sync_apis{environment="` + env + `",gateway="` + adoptNS + `/gw"} `
-		for _, line := range strings.Split(string(body), "\n") {
+		for _, line := range strings.Split(body, "\n") {
 			if v, ok := strings.CutPrefix(line, series); ok {
 				return v
 			}
@@ -174,16 +157,7 @@ var _ = Describe("Bringing an existing gateway under management", Label("adopt")
 		console("PUT", "/apis/publish/"+ids["list_items"], `{"version_id":"`+v("a2")+`"}`)
 		Expect(liveVersionAt(url, "list_items", testEnv)).To(Equal(v("a2")))
 
-		_, err = applyYAML(`apiVersion: v1
-kind: Namespace
-metadata: {name: ` + adoptNS + `}
----
-apiVersion: v1
-kind: Secret
-metadata: {name: creds, namespace: ` + adoptNS + `}
-stringData: {token: ` + token + `}
----
-` + gatewayYAML(adoptNS, "gw", url, "") + "  observeInterval: " + interval.String() + "\n")
+		_, err = applyYAML(namespaceWithToken(adoptNS, token) + "---\n" + gatewayYAML(adoptNS, "gw", url, "") + "  observeInterval: " + interval.String() + "\n")
 		Expect(err).NotTo(HaveOccurred())
 		kubectlOK("wait", "-n", adoptNS, "--for=condition=Ready", "--timeout=60s", "apigateway/gw")
 	})

@@ -37,16 +37,7 @@ var _ = Describe("Bounded reads", func() {
 
 	It("keeps the manager's memory when a gateway answers a listing with 60 MB, and says why it is not Ready", func() {
 		By("connecting a gateway of the simulator first, so that the manager is warm when its memory is measured")
-		_, err := applyYAML(`apiVersion: v1
-kind: Namespace
-metadata: {name: ` + boundsNS + `}
----
-apiVersion: v1
-kind: Secret
-metadata: {name: creds, namespace: ` + boundsNS + `}
-stringData: {token: demo-token}
----
-` + gatewayYAML(boundsNS, "healthy", simURL, ""))
+		_, err := applyYAML(namespaceWithToken(boundsNS, "demo-token") + "---\n" + gatewayYAML(boundsNS, "healthy", simURL, ""))
 		Expect(err).NotTo(HaveOccurred())
 		DeferCleanup(func() { kubectlOK("delete", "apigateway", "healthy", "-n", boundsNS, "--wait=false") })
 		kubectlOK("wait", "-n", boundsNS, "--for=condition=Ready", "--timeout=60s", "apigateway/healthy")

@@ -18,6 +18,7 @@ package e2e
 
 import (
 	"encoding/json"
+	"io"
 	"net/http"
 	"path/filepath"
 	"strings"
@@ -54,6 +55,52 @@ func simState(url string) gatewaysim.StateDump {
 	var st gatewaysim.StateDump
 	simGet(url, "/_sim/state", &st)
 	return st
+}
+
+// simCalls reads a simulator's call log.
+func simCalls(url string) []gatewaysim.Call {
+	GinkgoHelper()
+	var calls []gatewaysim.Call
+	simGet(url, "/_sim/calls", &calls)
+	return calls
+}
+
+// consoleCall sends a request to a simulator's APIG instance as a console user with token
+// would, and returns the status.
+func consoleCall(url, token, method, path, body string) int {
+	GinkgoHelper()
+	req, err := http.NewRequest(method, url+"/v2/"+project+"/apigw/instances/"+instance+path, strings.NewReader(body))
+	Expect(err).NotTo(HaveOccurred())
+	req.Header.Set("X-Auth-Token", token)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := simClient.Do(req)
+	Expect(err).NotTo(HaveOccurred())
+	Expect(resp.Body.Close()).To(Succeed())
+	return resp.StatusCode
+}
+
+// scrapeMetrics reads a manager's plain-HTTP metrics endpoint.
+func scrapeMetrics(url string) (string, error) {
+	resp, err := simClient.Get(url)
+	if err != nil {
+		return "", err
+	}
+	defer resp.Body.Close() //nolint:errcheck
+	body, err := io.ReadAll(resp.Body)
+	return string(body), err
+}
+
+// namespaceWithToken is a namespace and its Secret creds holding a gateway token.
+func namespaceWithToken(namespace, token string) string {
+	return `apiVersion: v1
+kind: Namespace
+metadata: {name: ` + namespace + `}
+---
+apiVersion: v1
+kind: Secret
+metadata: {name: creds, namespace: ` + namespace + `}
+stringData: {token: ` + token + `}
+`
 }
 
 // liveVersion is the version of an API live in an environment of the samples' simulator,

@@ -53,8 +53,7 @@ var _ = Describe("Failover between two leader-elected managers", Label("failover
 	// callers lists the PIDs of the managers that called the gateway, in the order of the calls,
 	// from the n-th call on.
 	callers := func(from int) []int {
-		var calls []gatewaysim.Call
-		simGet(url, "/_sim/calls", &calls)
+		calls := simCalls(url)
 		var pids []int
 		for _, c := range calls[min(from, len(calls)):] {
 			m := callerPID.FindStringSubmatch(c.UserAgent)
@@ -65,9 +64,7 @@ var _ = Describe("Failover between two leader-elected managers", Label("failover
 		return pids
 	}
 	callCount := func() int {
-		var calls []gatewaysim.Call
-		simGet(url, "/_sim/calls", &calls)
-		return len(calls)
+		return len(simCalls(url))
 	}
 
 	BeforeAll(func() {
@@ -94,15 +91,7 @@ var _ = Describe("Failover between two leader-elected managers", Label("failover
 			sim.Stop()
 			startManager()
 		})
-		_, err = applyYAML(`apiVersion: v1
-kind: Namespace
-metadata: {name: ` + failoverNS + `}
----
-apiVersion: v1
-kind: Secret
-metadata: {name: creds, namespace: ` + failoverNS + `}
-stringData: {token: ` + token + `}
-`)
+		_, err = applyYAML(namespaceWithToken(failoverNS, token))
 		Expect(err).NotTo(HaveOccurred())
 		_, err = applyYAML(gatewayYAML(failoverNS, "fo", url, ""))
 		Expect(err).NotTo(HaveOccurred())

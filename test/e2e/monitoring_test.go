@@ -17,11 +17,9 @@ limitations under the License.
 package e2e
 
 import (
-	"io"
 	"net/http"
 	"os"
 	"path/filepath"
-	"strings"
 	"time"
 
 	. "github.com/onsi/ginkgo/v2"
@@ -44,16 +42,6 @@ var _ = Describe("Monitoring: the manager exports every metric the alerts and th
 		monAID       = "0d0e0f101112131415161718191a1b1c" // mon_a: published, then taken offline behind our back
 	)
 	var url, token, metricsURL string
-
-	scrape := func() (string, error) {
-		resp, err := http.Get(metricsURL) //nolint:gosec // the test's own manager on 127.0.0.1
-		if err != nil {
-			return "", err
-		}
-		defer resp.Body.Close() //nolint:errcheck
-		body, err := io.ReadAll(resp.Body)
-		return string(body), err
-	}
 
 	BeforeAll(func() {
 		token = randomHex("monitoring-token-")
@@ -82,15 +70,7 @@ var _ = Describe("Monitoring: the manager exports every metric the alerts and th
 			sim.Stop()
 			startManager()
 		})
-		_, err = applyYAML(`apiVersion: v1
-kind: Namespace
-metadata: {name: ` + monitoringNS + `}
----
-apiVersion: v1
-kind: Secret
-metadata: {name: creds, namespace: ` + monitoringNS + `}
-stringData: {token: ` + token + `}
-`)
+		_, err = applyYAML(namespaceWithToken(monitoringNS, token))
 		Expect(err).NotTo(HaveOccurred())
 		addr, err := harness.FreeAddr()
 		Expect(err).NotTo(HaveOccurred())
@@ -153,15 +133,8 @@ spec:
 		Expect(liveVersionAt(url, "mon_b", "RELEASE")).To(BeEmpty(), "an Observe publication published")
 
 		By("taking mon_a offline behind the operator's back")
-		req, err := http.NewRequest(http.MethodPost, url+"/v2/"+project+"/apigw/instances/"+instance+"/apis/action",
-			strings.NewReader(`{"action":"offline","api_id":"`+monAID+`","env_id":"DEFAULT_ENVIRONMENT_RELEASE_ID"}`))
-		Expect(err).NotTo(HaveOccurred())
-		req.Header.Set("X-Auth-Token", token)
-		req.Header.Set("Content-Type", "application/json")
-		resp, err := simClient.Do(req)
-		Expect(err).NotTo(HaveOccurred())
-		Expect(resp.Body.Close()).To(Succeed())
-		Expect(resp.StatusCode).To(Equal(http.StatusCreated))
+		Expect(consoleCall(url, token, http.MethodPost, "/apis/action",
+			`{"action":"offline","api_id":"`+monAID+`","env_id":"DEFAULT_ENVIRONMENT_RELEASE_ID"}`)).To(Equal(http.StatusCreated))
 		Expect(liveVersionAt(url, "mon_a", "RELEASE")).To(BeEmpty())
 		Eventually(func() string { return liveVersionAt(url, "mon_a", "RELEASE") }).
 			WithTimeout(time.Minute).WithPolling(time.Second).ShouldNot(BeEmpty())
@@ -173,7 +146,7 @@ spec:
 		Expect(used).NotTo(BeEmpty())
 		var body string
 		Eventually(func(g Gomega) {
-			body, err = scrape()
+			body, err = scrapeMetrics(metricsURL)
 			g.Expect(err).NotTo(HaveOccurred())
 			g.Expect(monitoring.Missing(used, monitoring.Families(body))).To(BeEmpty(),
 				"metrics the rules or the dashboard use and the manager does not export")

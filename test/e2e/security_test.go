@@ -48,15 +48,7 @@ var _ = Describe("TLS to the gateway", Ordered, func() {
 		sim, url = startSim("gatewaysim-tls", filepath.Join(root, "config/samples/gatewaysim-seed.yaml"),
 			"--tls-cert", certFile, "--tls-key", keyFile)
 		DeferCleanup(func() { sim.Stop() })
-		_, err := applyYAML(`apiVersion: v1
-kind: Namespace
-metadata: {name: ` + tlsNS + `}
----
-apiVersion: v1
-kind: Secret
-metadata: {name: creds, namespace: ` + tlsNS + `}
-stringData: {token: demo-token}
-`)
+		_, err := applyYAML(namespaceWithToken(tlsNS, "demo-token"))
 		Expect(err).NotTo(HaveOccurred())
 	})
 

@@ -66,10 +66,8 @@ var _ = Describe("Two managers sharded by --watch-label-selector", Label("shard"
 
 	// callersOf counts the calls in a simulator's log by the PID of the manager that made them.
 	callersOf := func(s *shard) map[int]int {
-		var calls []gatewaysim.Call
-		simGet(s.url, "/_sim/calls", &calls)
 		pids := map[int]int{}
-		for _, c := range calls {
+		for _, c := range simCalls(s.url) {
 			m := callerPID.FindStringSubmatch(c.UserAgent)
 			Expect(m).NotTo(BeNil(), "a call without the manager's instance in its User-Agent: %q", c.UserAgent)
 			pid, _ := strconv.Atoi(m[1])
@@ -79,9 +77,8 @@ var _ = Describe("Two managers sharded by --watch-label-selector", Label("shard"
 	}
 	// callsActingOn lists the calls to a simulator that changed the publication of an API.
 	callsActingOn := func(s *shard, apiID string) []gatewaysim.Call {
-		var calls, acting []gatewaysim.Call
-		simGet(s.url, "/_sim/calls", &calls)
-		for _, c := range calls {
+		var acting []gatewaysim.Call
+		for _, c := range simCalls(s.url) {
 			if slices.Contains(c.APIs, apiID) {
 				acting = append(acting, c)
 			}

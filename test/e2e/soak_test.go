@@ -232,8 +232,7 @@ spec:
 		for _, a := range simState(url).Projects[project].APIG[instance].APIs {
 			byName[a.Name] = a
 		}
-		var calls []gatewaysim.Call
-		simGet(url, "/_sim/calls", &calls)
+		calls := simCalls(url)
 		published := map[string]int{} // publish calls that acted on each API, by ID
 		for _, c := range calls {
 			if c.Action == "online" {

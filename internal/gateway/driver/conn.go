@@ -17,6 +17,7 @@ limitations under the License.
 package driver
 
 import (
+	"net"
 	"net/url"
 	"strings"
 	"sync"
@@ -65,7 +66,7 @@ func Open(name, fingerprint string, generation int64, cfg gateway.Config, opts O
 		ObserveInterval: opts.ObserveInterval, Gate: gateway.NewGate(opts.QPS, opts.Burst)}
 	cfg.Name = name
 	cfg.Caller = &gateway.Caller{Gateway: name, Gate: conn.Gate, Metrics: opts.Metrics,
-		Writes: gateway.InstanceWriteLock(instanceOf(opts.Provider, cfg))}
+		Writes: gateway.InstanceWriteLock(InstanceKey(opts.Provider, cfg.Endpoint, cfg.ProjectID, cfg.InstanceID, cfg.Workspace))}
 	switch opts.Provider {
 	case DataArts:
 		ds, err := dataarts.New(cfg)
@@ -86,14 +87,23 @@ func Open(name, fingerprint string, generation int64, cfg gateway.Config, opts O
 	return conn, nil
 }
 
-// instanceOf identifies the gateway instance cfg reaches, whichever object names it: provider,
-// endpoint host and port, project, instance (and workspace for DataArts).
-func instanceOf(p Provider, cfg gateway.Config) string {
-	host := strings.ToLower(cfg.Endpoint)
-	if u, err := url.Parse(cfg.Endpoint); err == nil && u.Host != "" {
-		host = strings.ToLower(u.Host)
+// InstanceKey identifies a gateway instance, whichever object or namespace reaches it: provider,
+// endpoint host (and port, unless the scheme's default), project, instance, and workspace for
+// DataArts. Claims between ApiPublications and the serialisation of writes are per instance.
+func InstanceKey(p Provider, endpoint, project, instance, workspace string) string {
+	host := strings.ToLower(endpoint)
+	if u, err := url.Parse(endpoint); err == nil && u.Host != "" {
+		host = strings.ToLower(u.Hostname())
+		defaultPort := map[string]string{"https": "443", "http": "80"}[u.Scheme]
+		if port := u.Port(); port != "" && port != defaultPort {
+			host = net.JoinHostPort(host, port)
+		}
 	}
-	return strings.Join([]string{string(p), host, cfg.ProjectID, cfg.InstanceID, cfg.Workspace}, "/")
+	key := string(p) + "/" + host + "/" + project + "/" + instance
+	if p == DataArts {
+		key += "/" + workspace
+	}
+	return key
 }
 
 // Registry keeps one connection per gateway object, by namespace/name.
