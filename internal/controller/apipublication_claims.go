@@ -18,6 +18,8 @@ package controller
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"slices"
 
@@ -41,8 +43,13 @@ type location struct {
 	envID    string
 }
 
-// key is the claim index key of an API at the location.
-func (l location) key(id string) string { return l.instance + "|" + l.envID + "|" + id }
+// key is the claim index key of an API at the location: a digest of the instance and the
+// environment, and the API's ID. The index keeps two copies of each key per object, so the
+// instance (a hundred bytes) is not spelled out in them.
+func (l location) key(id string) string {
+	sum := sha256.Sum256([]byte(l.instance + "|" + l.envID))
+	return hex.EncodeToString(sum[:10]) + "|" + id
+}
 
 // instanceKey identifies the gateway instance an ApiGateway reaches, whichever object or
 // namespace names it: provider, endpoint host, project, instance, and workspace for DataArts.

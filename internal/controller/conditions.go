@@ -44,9 +44,8 @@ type verdict struct {
 	stalled bool
 }
 
-// applyVerdict writes Ready (always), Reconciling and Stalled (only while True) as kstatus
-// expects, each with the generation it was computed for.
-// recordReady exports an object's Ready condition as its series of apig_object_ready;
+// recordReady exports an object's Ready condition: the object is counted in apig_objects by
+// status and reason, and named in apig_object_not_ready while the status is not True;
 // namespace is empty for a cluster-scoped kind.
 func recordReady(m *gateway.Metrics, kind, namespace, name string, conds []metav1.Condition) {
 	if c := meta.FindStatusCondition(conds, v1alpha1.ConditionReady); c != nil {
@@ -54,6 +53,8 @@ func recordReady(m *gateway.Metrics, kind, namespace, name string, conds []metav
 	}
 }
 
+// applyVerdict writes Ready (always), Reconciling and Stalled (only while True) as kstatus
+// expects, each with the generation it was computed for.
 func applyVerdict(conds *[]metav1.Condition, generation int64, v verdict) {
 	msg := v.message
 	if len(msg) > maxMessage {

@@ -17,8 +17,8 @@ limitations under the License.
 package controller
 
 import (
+	"fmt"
 	"slices"
-	"strings"
 	"time"
 
 	. "github.com/onsi/ginkgo/v2"
@@ -72,6 +72,33 @@ func readyCondition(pub *v1alpha1.ApiPublication) metav1.Condition {
 	return *c
 }
 
+// seriesOf lists the series of a vector of object conditions (apig_objects,
+// apig_object_not_ready) having every label of match, as "status reason value", sorted.
+func seriesOf(c prometheus.Collector, match prometheus.Labels) []string {
+	GinkgoHelper()
+	ch := make(chan prometheus.Metric, 1000)
+	c.Collect(ch)
+	close(ch)
+	var out []string
+	for m := range ch {
+		var d dto.Metric
+		Expect(m.Write(&d)).To(Succeed())
+		labels := map[string]string{}
+		for _, l := range d.GetLabel() {
+			labels[l.GetName()] = l.GetValue()
+		}
+		matches := true
+		for name, value := range match {
+			matches = matches && labels[name] == value
+		}
+		if matches {
+			out = append(out, fmt.Sprintf("%s %s %v", labels["status"], labels["reason"], d.GetGauge().GetValue()))
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
 var _ = Describe("managementPolicy Observe", func() {
 	published := func(versions ...string) gatewaysim.SeedPublication {
 		return gatewaysim.SeedPublication{Environment: "RELEASE", Versions: versions}
@@ -114,10 +141,16 @@ var _ = Describe("managementPolicy Observe", func() {
 			return testutil.ToFloat64(connector.Metrics.OutOfSync.WithLabelValues(g.ns+"/gw", "RELEASE"))
 		}
 		Expect(gauge()).To(Equal(4.0))
-		readySeries := func(status, reason string) float64 {
-			return testutil.ToFloat64(connector.Metrics.Ready.WithLabelValues(v1alpha1.KindApiPublication, g.ns, "observe", status, reason))
+		// The publication is the only one in g.ns: its bucket of apig_objects counts 1.
+		notReady := func() []string {
+			return seriesOf(connector.Metrics.NotReady, prometheus.Labels{
+				"kind": v1alpha1.KindApiPublication, "object_namespace": g.ns, "object_name": "observe"})
 		}
-		Expect(readySeries("False", v1alpha1.ReasonOutOfSync)).To(Equal(1.0), "apig_object_ready")
+		objects := func() []string {
+			return seriesOf(connector.Metrics.Objects, prometheus.Labels{"kind": v1alpha1.KindApiPublication, "object_namespace": g.ns})
+		}
+		Expect(notReady()).To(Equal([]string{"False " + v1alpha1.ReasonOutOfSync + " 1"}), "apig_object_not_ready")
+		Expect(objects()).To(Equal([]string{"False " + v1alpha1.ReasonOutOfSync + " 1"}), "apig_objects")
 
 		By("watching over two observe intervals: no write")
 		Consistently(func() int { return g.sim.Stats().Writes }).
@@ -134,29 +167,14 @@ var _ = Describe("managementPolicy Observe", func() {
 		Expect(gauge()).To(BeZero())
 		Expect(series()).To(Equal(before+1), "the series was still there")
 		Expect(g.liveVersion("two", "RELEASE")).To(Equal(hexID(201)))
-		Expect(readySeries("True", v1alpha1.ReasonSucceeded)).To(Equal(1.0))
-		readyOf := func() int {
-			n := 0
-			ch := make(chan prometheus.Metric, 1000)
-			connector.Metrics.Ready.Collect(ch)
-			close(ch)
-			for m := range ch {
-				if strings.Contains(m.Desc().String(), "apig_object_ready") {
-					var out dto.Metric
-					Expect(m.Write(&out)).To(Succeed())
-					for _, l := range out.GetLabel() {
-						if l.GetName() == "object_name" && l.GetValue() == "observe" {
-							n++
-						}
-					}
-				}
-			}
-			return n
-		}
-		Expect(readyOf()).To(Equal(1), "one series per object, the old one removed")
+		Expect(notReady()).To(BeEmpty(), "a Ready object is not named")
+		Expect(objects()).To(Equal([]string{"True " + v1alpha1.ReasonSucceeded + " 1"}), "the OutOfSync count, at 0, is deleted")
 		Expect(k8sClient.Delete(ctx, pub)).To(Succeed())
 		gone(pub)
-		Eventually(readyOf).Should(BeZero(), "the series of a deleted object")
+		Eventually(func(gm Gomega) {
+			gm.Expect(notReady()).To(BeEmpty())
+			gm.Expect(objects()).To(BeEmpty())
+		}).Should(Succeed(), "a deleted object is neither counted nor named")
 	})
 
 	It("never touches the gateway on deletion, and still holds its claim", func() {

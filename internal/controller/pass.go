@@ -22,6 +22,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"time"
+	"unique"
 
 	"k8s.io/apimachinery/pkg/api/equality"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -149,5 +150,46 @@ func CacheTransform(obj any) (any, error) {
 			o.SetAnnotations(kept)
 		}
 	}
+	if pub, ok := obj.(*v1alpha1.ApiPublication); ok {
+		internPublication(pub)
+	}
 	return obj, nil
+}
+
+// internPublication makes the strings that ApiPublications repeat share one copy: thousands
+// of objects name the same namespace, gateway, instance, environment and condition texts, and
+// the decoder gives each its own.
+func internPublication(p *v1alpha1.ApiPublication) {
+	intern(&p.Namespace)
+	for i := range p.Finalizers {
+		intern(&p.Finalizers[i])
+	}
+	spec, st := &p.Spec, &p.Status
+	intern(&spec.GatewayRef.Kind)
+	intern(&spec.GatewayRef.Name)
+	intern(&spec.Environment)
+	intern(&spec.State)
+	intern(&spec.DeletionPolicy)
+	intern(&spec.Versioning)
+	intern(&spec.ManagementPolicy)
+	intern(&st.Instance)
+	intern(&st.Gateway)
+	intern(&st.EnvironmentID)
+	for i := range st.APIs {
+		intern(&st.APIs[i].State)
+	}
+	for i := range st.Conditions {
+		c := &st.Conditions[i]
+		intern(&c.Type)
+		intern(&c.Status)
+		intern(&c.Reason)
+		intern(&c.Message)
+	}
+}
+
+// intern replaces *s with the canonical copy of its value.
+func intern[S ~string](s *S) {
+	if *s != "" {
+		*s = S(unique.Make(string(*s)).Value())
+	}
 }

@@ -23,6 +23,7 @@ import (
 	"strconv"
 	"sync"
 	"time"
+	"unique"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"golang.org/x/time/rate"
@@ -89,12 +90,42 @@ type Metrics struct {
 	// OutOfSync is set by the ApiPublication controller: the APIs that objects in
 	// managementPolicy Observe would change.
 	OutOfSync *prometheus.GaugeVec
-	// Ready is 1 for each object, labelled with its Ready condition (SetReady).
-	Ready *prometheus.GaugeVec
+	// Objects counts the objects of each kind and namespace by their Ready condition's status
+	// and reason (SetReady): its series are bounded by namespaces and reasons, not by objects.
+	Objects *prometheus.GaugeVec
+	// NotReady is 1 for each object whose Ready condition is not True, labelled with the
+	// condition (SetReady): the series alerts name objects by, one per object not Ready.
+	NotReady *prometheus.GaugeVec
 
 	readyMu sync.Mutex
-	ready   map[[3]string][2]string // kind, namespace, name → status, reason
+	// ready is each object's Ready condition, to take it out of its series of Objects when it
+	// changes or the object is gone. Scope and condition are interned: an entry is the name and
+	// two pointers, however many objects share a namespace or a reason.
+	ready map[objectKey]unique.Handle[readyCondition]
+	// counts are the values of the series of Objects; a series whose count drops to 0 is deleted.
+	counts map[objectBucket]int
 }
+
+// objectScope is a kind in a namespace ("" for a cluster-scoped kind).
+type objectScope struct{ kind, namespace string }
+
+// readyCondition is a Ready condition's status and reason.
+type readyCondition struct{ status, reason string }
+
+// objectKey names one object.
+type objectKey struct {
+	scope unique.Handle[objectScope]
+	name  string
+}
+
+// objectBucket is one series of Objects: the objects of a scope with a Ready condition.
+type objectBucket struct {
+	scope unique.Handle[objectScope]
+	cond  unique.Handle[readyCondition]
+}
+
+// conditionTrue is metav1.ConditionTrue, which this package does not import.
+const conditionTrue = "True"
 
 // NewMetrics creates the metrics (unregistered).
 func NewMetrics() *Metrics {
@@ -118,12 +149,20 @@ func NewMetrics() *Metrics {
 			Name: "apig_drift_corrections_total",
 			Help: "APIs put back in their declared state after a change made on the gateway, by gateway and environment.",
 		}, []string{"gateway", "environment"}),
-		Ready: prometheus.NewGaugeVec(prometheus.GaugeOpts{
-			Name: "apig_object_ready",
-			Help: "1 for each ApiGateway, ClusterApiGateway, ApiPublication and ApiExport, with its Ready condition's " +
-				"status (True, False, Unknown) and reason; object_namespace is empty for cluster-scoped kinds.",
+		Objects: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "apig_objects",
+			Help: "ApiGateways, ClusterApiGateways, ApiPublications and ApiExports, counted by kind, namespace and " +
+				"their Ready condition's status (True, False, Unknown) and reason; object_namespace is empty for " +
+				"cluster-scoped kinds, and a count that drops to 0 has no series.",
+		}, []string{"kind", "object_namespace", "status", "reason"}),
+		NotReady: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "apig_object_not_ready",
+			Help: "1 for each ApiGateway, ClusterApiGateway, ApiPublication and ApiExport whose Ready condition is " +
+				"not True, with its status (False, Unknown) and reason; an object that is Ready, or gone, has no " +
+				"series. object_namespace is empty for cluster-scoped kinds.",
 		}, []string{"kind", "object_namespace", "object_name", "status", "reason"}),
-		ready: map[[3]string][2]string{},
+		ready:  map[objectKey]unique.Handle[readyCondition]{},
+		counts: map[objectBucket]int{},
 		OutOfSync: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "apig_out_of_sync_apis",
 			Help: "APIs that ApiPublications in managementPolicy Observe would change (publish, take offline, switch, " +
@@ -134,7 +173,7 @@ func NewMetrics() *Metrics {
 
 // Collectors returns the metrics to register.
 func (m *Metrics) Collectors() []prometheus.Collector {
-	return []prometheus.Collector{m.Calls, m.Latency, m.Batch, m.Drift, m.OutOfSync, m.Ready}
+	return []prometheus.Collector{m.Calls, m.Latency, m.Batch, m.Drift, m.OutOfSync, m.Objects, m.NotReady}
 }
 
 // Forget deletes every series of a gateway (namespace/name), for one that was deleted, so that
@@ -151,36 +190,63 @@ func (m *Metrics) Forget(gateway string) {
 	m.Drift.DeletePartialMatch(l)
 }
 
-// SetReady records an object's Ready condition: its one series of apig_object_ready, replaced
-// when the status or reason changes.
+// SetReady records an object's Ready condition: it counts the object in its series of
+// apig_objects, moving it from the one it was counted in when the status or reason changed,
+// and gives it a series of apig_object_not_ready while the status is not True.
 func (m *Metrics) SetReady(kind, namespace, name, status, reason string) {
 	if m == nil {
 		return
 	}
+	scope, now := unique.Make(objectScope{kind, namespace}), unique.Make(readyCondition{status, reason})
+	key := objectKey{scope, name}
 	m.readyMu.Lock()
 	defer m.readyMu.Unlock()
-	key, now := [3]string{kind, namespace, name}, [2]string{status, reason}
-	if was, ok := m.ready[key]; ok {
-		if was == now {
-			return
-		}
-		m.Ready.DeleteLabelValues(kind, namespace, name, was[0], was[1])
+	was, ok := m.ready[key]
+	if ok && was == now {
+		return
+	}
+	if ok {
+		m.uncount(key, was)
 	}
 	m.ready[key] = now
-	m.Ready.WithLabelValues(kind, namespace, name, status, reason).Set(1)
+	b := objectBucket{scope, now}
+	m.counts[b]++
+	m.Objects.WithLabelValues(kind, namespace, status, reason).Set(float64(m.counts[b]))
+	if status != conditionTrue {
+		m.NotReady.WithLabelValues(kind, namespace, name, status, reason).Set(1)
+	}
 }
 
-// ForgetReady removes the series of an object that is gone.
+// ForgetReady takes an object that is gone out of apig_objects and removes its series of
+// apig_object_not_ready.
 func (m *Metrics) ForgetReady(kind, namespace, name string) {
 	if m == nil {
 		return
 	}
+	key := objectKey{unique.Make(objectScope{kind, namespace}), name}
 	m.readyMu.Lock()
 	defer m.readyMu.Unlock()
-	key := [3]string{kind, namespace, name}
 	if was, ok := m.ready[key]; ok {
-		m.Ready.DeleteLabelValues(kind, namespace, name, was[0], was[1])
+		m.uncount(key, was)
 		delete(m.ready, key)
+	}
+}
+
+// uncount takes the object out of the series of apig_objects it was counted in with the
+// condition was, deleting that series at 0, and removes its series of apig_object_not_ready.
+// The caller holds readyMu.
+func (m *Metrics) uncount(key objectKey, was unique.Handle[readyCondition]) {
+	scope, c := key.scope.Value(), was.Value()
+	b := objectBucket{key.scope, was}
+	if n := m.counts[b] - 1; n > 0 {
+		m.counts[b] = n
+		m.Objects.WithLabelValues(scope.kind, scope.namespace, c.status, c.reason).Set(float64(n))
+	} else {
+		delete(m.counts, b)
+		m.Objects.DeleteLabelValues(scope.kind, scope.namespace, c.status, c.reason)
+	}
+	if c.status != conditionTrue {
+		m.NotReady.DeleteLabelValues(scope.kind, scope.namespace, key.name, c.status, c.reason)
 	}
 }
 

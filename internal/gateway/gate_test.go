@@ -20,6 +20,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -28,6 +29,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
+	dto "github.com/prometheus/client_model/go"
 )
 
 func TestResultCode(t *testing.T) {
@@ -178,4 +180,154 @@ func TestWritesToOneInstanceAreSerialised(t *testing.T) {
 			t.Errorf("order %s: b's write must follow a's", got)
 		}
 	})
+}
+
+// seriesOf renders each series of c as its label values, in the order of the labels named,
+// then its value, sorted: "ApiPublication,shop,False,GatewayUnreachable=1".
+func seriesOf(t *testing.T, c prometheus.Collector, labels ...string) []string {
+	t.Helper()
+	ch := make(chan prometheus.Metric, 100)
+	go func() { c.Collect(ch); close(ch) }()
+	var out []string
+	for m := range ch {
+		var d dto.Metric
+		if err := m.Write(&d); err != nil {
+			t.Fatal(err)
+		}
+		got := map[string]string{}
+		for _, l := range d.GetLabel() {
+			got[l.GetName()] = l.GetValue()
+		}
+		values := make([]string, len(labels))
+		for i, l := range labels {
+			values[i] = got[l]
+		}
+		out = append(out, fmt.Sprintf("%s=%v", strings.Join(values, ","), d.GetGauge().GetValue()))
+	}
+	slices.Sort(out)
+	return out
+}
+
+// An object's Ready condition is counted in apig_objects by kind, namespace, status and
+// reason, and named in apig_object_not_ready only while it is not True.
+func TestReadyMetrics(t *testing.T) {
+	m := NewMetrics()
+	objects := func() []string { return seriesOf(t, m.Objects, "kind", "object_namespace", "status", "reason") }
+	notReady := func() []string {
+		return seriesOf(t, m.NotReady, "kind", "object_namespace", "object_name", "status", "reason")
+	}
+	const pub, cgw = "ApiPublication", "ClusterApiGateway"
+	steps := []struct {
+		reason       string
+		do           func()
+		wantObjects  []string
+		wantNotReady []string
+	}{
+		{"a Ready publication is counted, not named",
+			func() { m.SetReady(pub, "shop", "orders", "True", "Succeeded") },
+			[]string{"ApiPublication,shop,True,Succeeded=1"}, nil},
+		{"a second one in its bucket",
+			func() { m.SetReady(pub, "shop", "catalog", "True", "Succeeded") },
+			[]string{"ApiPublication,shop,True,Succeeded=2"}, nil},
+		{"True to False moves it to another bucket and names it",
+			func() { m.SetReady(pub, "shop", "orders", "False", "GatewayUnreachable") },
+			[]string{"ApiPublication,shop,False,GatewayUnreachable=1", "ApiPublication,shop,True,Succeeded=1"},
+			[]string{"ApiPublication,shop,orders,False,GatewayUnreachable=1"}},
+		{"a pass that changes nothing changes no series",
+			func() { m.SetReady(pub, "shop", "orders", "False", "GatewayUnreachable") },
+			[]string{"ApiPublication,shop,False,GatewayUnreachable=1", "ApiPublication,shop,True,Succeeded=1"},
+			[]string{"ApiPublication,shop,orders,False,GatewayUnreachable=1"}},
+		{"a new reason: the old bucket, at 0, and the old not-ready series are deleted",
+			func() { m.SetReady(pub, "shop", "orders", "Unknown", "Publishing") },
+			[]string{"ApiPublication,shop,True,Succeeded=1", "ApiPublication,shop,Unknown,Publishing=1"},
+			[]string{"ApiPublication,shop,orders,Unknown,Publishing=1"}},
+		{"back to True: counted again, no longer named",
+			func() { m.SetReady(pub, "shop", "orders", "True", "Succeeded") },
+			[]string{"ApiPublication,shop,True,Succeeded=2"}, nil},
+		{"the same name in another namespace, and a cluster-scoped gateway, are other objects",
+			func() {
+				m.SetReady(pub, "data", "orders", "False", "GatewayUnreachable")
+				m.SetReady(cgw, "", "shared", "False", "AuthenticationFailed")
+			},
+			[]string{"ApiPublication,data,False,GatewayUnreachable=1", "ApiPublication,shop,True,Succeeded=2",
+				"ClusterApiGateway,,False,AuthenticationFailed=1"},
+			[]string{"ApiPublication,data,orders,False,GatewayUnreachable=1", "ClusterApiGateway,,shared,False,AuthenticationFailed=1"}},
+		{"two namespaces in one bucket each",
+			func() { m.SetReady(pub, "data", "reports", "False", "GatewayUnreachable") },
+			[]string{"ApiPublication,data,False,GatewayUnreachable=2", "ApiPublication,shop,True,Succeeded=2",
+				"ClusterApiGateway,,False,AuthenticationFailed=1"},
+			[]string{"ApiPublication,data,orders,False,GatewayUnreachable=1", "ApiPublication,data,reports,False,GatewayUnreachable=1",
+				"ClusterApiGateway,,shared,False,AuthenticationFailed=1"}},
+		{"forgetting a not-ready object uncounts it and removes its series",
+			func() { m.ForgetReady(pub, "data", "orders") },
+			[]string{"ApiPublication,data,False,GatewayUnreachable=1", "ApiPublication,shop,True,Succeeded=2",
+				"ClusterApiGateway,,False,AuthenticationFailed=1"},
+			[]string{"ApiPublication,data,reports,False,GatewayUnreachable=1", "ClusterApiGateway,,shared,False,AuthenticationFailed=1"}},
+		{"forgetting a Ready one, one never seen, and one already forgotten",
+			func() {
+				m.ForgetReady(pub, "shop", "orders")
+				m.ForgetReady(pub, "shop", "never-seen")
+				m.ForgetReady(pub, "data", "orders")
+			},
+			[]string{"ApiPublication,data,False,GatewayUnreachable=1", "ApiPublication,shop,True,Succeeded=1",
+				"ClusterApiGateway,,False,AuthenticationFailed=1"},
+			[]string{"ApiPublication,data,reports,False,GatewayUnreachable=1", "ClusterApiGateway,,shared,False,AuthenticationFailed=1"}},
+		{"forgetting the rest leaves no series",
+			func() {
+				m.ForgetReady(pub, "shop", "catalog")
+				m.ForgetReady(pub, "data", "reports")
+				m.ForgetReady(cgw, "", "shared")
+			},
+			nil, nil},
+	}
+	for _, s := range steps {
+		s.do()
+		if got := objects(); !slices.Equal(got, s.wantObjects) {
+			t.Errorf("%s: apig_objects %q, want %q", s.reason, got, s.wantObjects)
+		}
+		if got := notReady(); !slices.Equal(got, s.wantNotReady) {
+			t.Errorf("%s: apig_object_not_ready %q, want %q", s.reason, got, s.wantNotReady)
+		}
+	}
+
+	var nilMetrics *Metrics // a manager without metrics
+	nilMetrics.SetReady(pub, "shop", "orders", "True", "Succeeded")
+	nilMetrics.ForgetReady(pub, "shop", "orders")
+}
+
+// Objects changing condition and going away concurrently, sharing buckets; run with -race.
+// Once every one has settled, the counts are those of the final conditions.
+func TestReadyMetricsConcurrent(t *testing.T) {
+	m := NewMetrics()
+	conditions := [][2]string{{"False", "GatewayUnreachable"}, {"Unknown", "Publishing"}, {"True", "Succeeded"}}
+	var wg sync.WaitGroup
+	for w := range 4 {
+		wg.Go(func() {
+			for i := range 300 {
+				name := "pub" + strconv.Itoa(i%10) // objects shared between workers
+				ns := "ns" + strconv.Itoa(w%2)
+				if i%7 == 0 {
+					m.ForgetReady("ApiPublication", ns, name)
+					continue
+				}
+				c := conditions[(i+w)%len(conditions)]
+				m.SetReady("ApiPublication", ns, name, c[0], c[1])
+			}
+		})
+	}
+	wg.Wait()
+	for ns := range 2 {
+		for i := range 10 {
+			m.SetReady("ApiPublication", "ns"+strconv.Itoa(ns), "pub"+strconv.Itoa(i), "True", "Succeeded")
+		}
+	}
+	m.SetReady("ApiPublication", "ns0", "pub0", "False", "GatewayUnreachable")
+	want := []string{"ApiPublication,ns0,False,GatewayUnreachable=1", "ApiPublication,ns0,True,Succeeded=9",
+		"ApiPublication,ns1,True,Succeeded=10"}
+	if got := seriesOf(t, m.Objects, "kind", "object_namespace", "status", "reason"); !slices.Equal(got, want) {
+		t.Errorf("apig_objects %q, want %q", got, want)
+	}
+	if got := seriesOf(t, m.NotReady, "object_namespace", "object_name", "reason"); !slices.Equal(got, []string{"ns0,pub0,GatewayUnreachable=1"}) {
+		t.Errorf("apig_object_not_ready %q, want only ns0/pub0's", got)
+	}
 }

@@ -18,6 +18,7 @@ package gateway
 
 import (
 	"context"
+	"sync"
 	"time"
 )
 
@@ -72,6 +73,30 @@ type Snapshot struct {
 	// Taken is when the gateway was read.
 	Taken time.Time
 	APIs  map[string]Published
+
+	names     sync.Once
+	idsByName map[string]string
+}
+
+// IDByName returns the ID of the published API called name, unless two published APIs share
+// the name: picking one would act on an API of another group. The index is built once per
+// snapshot, by the first caller, and shared by every pass that reads the snapshot.
+func (s *Snapshot) IDByName(name string) (string, bool) {
+	s.names.Do(func() {
+		s.idsByName = make(map[string]string, len(s.APIs))
+		shared := map[string]bool{}
+		for id, p := range s.APIs {
+			if _, dup := s.idsByName[p.API.Name]; dup {
+				shared[p.API.Name] = true
+			}
+			s.idsByName[p.API.Name] = id
+		}
+		for n := range shared {
+			delete(s.idsByName, n)
+		}
+	})
+	id, ok := s.idsByName[name]
+	return id, ok
 }
 
 // Version is one published version of an API in an environment.

@@ -63,6 +63,8 @@ func main() {
 		"Cap on the restarted manager's wait until every object is verified again.")
 	flag.BoolVar(&cfg.Realistic, "realistic", cfg.Realistic,
 		"Run the simulators with --realistic (read lag, APIG.3500 on concurrent writes, 429 without Retry-After, quotas).")
+	flag.StringVar(&cfg.MemoryLimit, "memory-limit", cfg.MemoryLimit,
+		"The managers' GOMEMLIMIT, as the Deployment sets it from limits.memory (for example 150MiB); empty: none.")
 	simArgs := flag.String("sim-args", "", "More simulator flags, separated by spaces, for example \"--read-lag=10s\".")
 	managerArgs := flag.String("manager-args", "",
 		"More flags of the first manager, separated by spaces, for example \"--pprof-bind-address=127.0.0.1:6060\".")
@@ -107,6 +109,7 @@ type Config struct {
 	Restart         bool
 	RestartTimeout  time.Duration
 	Realistic       bool
+	MemoryLimit     string
 	SimArgs         []string
 	ManagerArgs     []string
 }

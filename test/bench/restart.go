@@ -73,7 +73,7 @@ func (b *bench) restart(mode string, args []string, kubeconfig string, tr *track
 	res := &Restart{WritesBefore: sofar.Writes, CallsBefore: total(sofar.Calls)}
 	b.logf("%s: restarting the manager (gateway writes so far %d, calls %d)", mode, res.WritesBefore, res.CallsBefore)
 	start := time.Now()
-	mgr, err := harness.StartManager(b.work, mode+"-manager", kubeconfig,
+	mgr, err := harness.StartManagerEnv(b.work, mode+"-manager", kubeconfig, b.managerEnv(),
 		slices.Concat(args, []string{"--metrics-bind-address=" + addr, "--metrics-secure=false"})...)
 	if err != nil {
 		return nil, nil, nil, err

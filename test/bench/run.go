@@ -183,7 +183,7 @@ func (b *bench) measure(mode string, batchMax int, capTime time.Duration, full b
 	args := []string{"--batch-max-size=" + strconv.Itoa(batchMax),
 		"--concurrency=" + strconv.Itoa(b.cfg.Concurrency), "--kube-api-qps=" + fmt.Sprint(b.cfg.KubeQPS),
 		"--kube-api-burst=" + strconv.Itoa(b.cfg.KubeBurst), "--zap-log-level=error"}
-	mgr, err := harness.StartManager(b.work, mode+"-manager", cp.Kubeconfig, append(args, b.cfg.ManagerArgs...)...)
+	mgr, err := harness.StartManagerEnv(b.work, mode+"-manager", cp.Kubeconfig, b.managerEnv(), append(args, b.cfg.ManagerArgs...)...)
 	if err != nil {
 		return res, err
 	}
@@ -265,6 +265,15 @@ func (b *bench) measure(mode string, batchMax int, capTime time.Duration, full b
 		}
 	}
 	return res, nil
+}
+
+// managerEnv is the environment the managers get on top of the bench's own: GOMEMLIMIT, as
+// the Deployment sets it from the container's memory limit.
+func (b *bench) managerEnv() []string {
+	if b.cfg.MemoryLimit == "" {
+		return nil
+	}
+	return []string{"GOMEMLIMIT=" + b.cfg.MemoryLimit}
 }
 
 // convergence sets the rollout's figures from when each object was first seen Ready: the

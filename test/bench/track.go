@@ -102,11 +102,20 @@ func (t *tracker) verifiedAt(name string, gen int64) (time.Time, bool) {
 }
 
 // follow lists, then watches from the list's version, and starts over when the watch ends
-// (the API server closes watches from time to time).
+// (the API server closes watches from time to time). A failed list or watch is tried again a
+// second later: an API server whose watch cache lags refuses lists for a while, and listing
+// again at once would only add to its load.
 func (t *tracker) follow(ctx context.Context, c client.WithWatch) {
+	retry := func() {
+		select {
+		case <-ctx.Done():
+		case <-time.After(time.Second):
+		}
+	}
 	for ctx.Err() == nil {
 		list := &v1alpha1.ApiPublicationList{}
 		if err := c.List(ctx, list, client.InNamespace(ns)); err != nil {
+			retry()
 			continue
 		}
 		for i := range list.Items {
@@ -115,6 +124,7 @@ func (t *tracker) follow(ctx context.Context, c client.WithWatch) {
 		w, err := c.Watch(ctx, &v1alpha1.ApiPublicationList{}, client.InNamespace(ns),
 			&client.ListOptions{Raw: &metav1.ListOptions{ResourceVersion: list.ResourceVersion}})
 		if err != nil {
+			retry()
 			continue
 		}
 		for ev := range w.ResultChan() {

@@ -35,7 +35,9 @@ import (
 // metrics; these specs run a manager with its metrics on, make it do each kind of work, and
 // check that it exports every metric they name. A vector is exported only once it has a
 // series, so the work covers every one: calls, a batch publish, a drift correction, an Observe
-// publication with something to change, an export, and the lease of leader election.
+// publication with something to change (it stays Ready=False, OutOfSync: the object that
+// apig_object_not_ready has a series for, while the others are Ready), an export, and the
+// lease of leader election.
 var _ = Describe("Monitoring: the manager exports every metric the alerts and the dashboard use", Label("monitoring"), Ordered, func() {
 	const (
 		monitoringNS = "apig-monitoring"
@@ -160,5 +162,19 @@ spec:
 		Expect(body).To(MatchRegexp(`apig_drift_corrections_total\{environment="RELEASE",gateway="` + monitoringNS + `/mon"\} [1-9]`))
 		Expect(body).To(MatchRegexp(`apig_out_of_sync_apis\{environment="RELEASE",gateway="` + monitoringNS + `/mon"\} 1`))
 		Expect(body).To(MatchRegexp(`apig_gateway_calls_total\{code="ok",gateway="` + monitoringNS + `/mon",operation="ExportApiDefinitionsAsync"\} [1-9]`))
+
+		By("checking that objects are counted by their Ready condition, and only those not Ready named")
+		Eventually(func(g Gomega) {
+			body, err := scrapeMetrics(metricsURL)
+			g.Expect(err).NotTo(HaveOccurred())
+			g.Expect(body).To(ContainSubstring(`apig_objects{kind="ApiPublication",object_namespace="` + monitoringNS +
+				`",reason="OutOfSync",status="False"} 1`))
+			g.Expect(body).To(ContainSubstring(`apig_objects{kind="ApiPublication",object_namespace="` + monitoringNS +
+				`",reason="Succeeded",status="True"} 1`))
+			g.Expect(body).To(ContainSubstring(`apig_object_not_ready{kind="ApiPublication",object_name="observed",object_namespace="` +
+				monitoringNS + `",reason="OutOfSync",status="False"} 1`))
+			g.Expect(body).NotTo(MatchRegexp(`apig_object_not_ready\{[^}]*object_name="managed",object_namespace="`+
+				monitoringNS+`"`), "the Ready publication has a series")
+		}).WithTimeout(time.Minute).WithPolling(time.Second).Should(Succeed())
 	})
 })

@@ -29,13 +29,19 @@ const SimulatorStartTimeout = 30 * time.Second
 // with its metrics off and its health probes on a free local port; args are added to its
 // command line.
 func StartManager(dir, name, kubeconfig string, args ...string) (*Process, error) {
+	return StartManagerEnv(dir, name, kubeconfig, nil, args...)
+}
+
+// StartManagerEnv is StartManager with env ("KEY=value") added to the manager's environment,
+// as a Deployment's env would: GOMEMLIMIT, for example.
+func StartManagerEnv(dir, name, kubeconfig string, env []string, args ...string) (*Process, error) {
 	probe, err := FreeAddr()
 	if err != nil {
 		return nil, err
 	}
 	// The simulators of the tests listen on 127.0.0.1, most of them over http: the manager
 	// may call that host and no other (args can say otherwise; the last flag wins).
-	return Start(dir, name, filepath.Join(dir, Manager.Name), append([]string{"--kubeconfig", kubeconfig,
+	return StartEnv(dir, name, filepath.Join(dir, Manager.Name), env, append([]string{"--kubeconfig", kubeconfig,
 		"--metrics-bind-address=0", "--health-probe-bind-address=" + probe,
 		"--allowed-endpoints=127.0.0.1", "--insecure-allow-http"}, args...)...)
 }

@@ -47,6 +47,11 @@ type Process struct {
 
 // Start runs program with args, its standard output and error appended to dir/<name>.log.
 func Start(dir, name, program string, args ...string) (*Process, error) {
+	return StartEnv(dir, name, program, nil, args...)
+}
+
+// StartEnv is Start with env ("KEY=value") added to the environment the program inherits.
+func StartEnv(dir, name, program string, env []string, args ...string) (*Process, error) {
 	log := Log{Name: name + ".log", Path: filepath.Join(dir, name+".log")}
 	f, err := os.OpenFile(log.Path, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
 	if err != nil {
@@ -55,6 +60,9 @@ func Start(dir, name, program string, args ...string) (*Process, error) {
 	// The process writes to its own descriptor of the file once started.
 	defer f.Close() //nolint:errcheck
 	cmd := exec.Command(program, args...)
+	if len(env) > 0 {
+		cmd.Env = append(os.Environ(), env...)
+	}
 	cmd.Stdout, cmd.Stderr = f, f
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("start %s: %w", name, err)

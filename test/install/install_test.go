@@ -246,7 +246,7 @@ func sameDeployment(t *testing.T, tl tools, got, want *unstructured.Unstructured
 		[]string{"spec", "template", "spec", "serviceAccountName"},
 		[]string{"spec", "template", "spec", "terminationGracePeriodSeconds"})
 	gc, wc := container(t, got), container(t, want)
-	for _, field := range []string{"image", "command", "resources", "securityContext", "livenessProbe", "readinessProbe"} {
+	for _, field := range []string{"image", "command", "env", "resources", "securityContext", "livenessProbe", "readinessProbe"} {
 		if !reflect.DeepEqual(gc[field], wc[field]) {
 			t.Errorf("the manager container's %s is %v in the chart, %v in config/", field, gc[field], wc[field])
 		}

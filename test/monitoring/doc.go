@@ -16,9 +16,10 @@ limitations under the License.
 
 // Package monitoring checks config/prometheus: the alert rules (promtool check and test,
 // through the binary in $PROMTOOL, which make test installs), that every alert is documented
-// and tested, that the PrometheusRule is the rule file, and that the Grafana dashboard uses
-// its datasource variable and rates of counters. It also reads the metric names the rules and
-// the dashboard use, for the end-to-end check that the manager exports each of them.
+// and tested, that the PrometheusRule is the rule file, that docs/monitoring.md lists the
+// manager's own metrics and names no other, and that the Grafana dashboard uses its datasource
+// variable and rates of counters. It also reads the metric names the rules and the dashboard
+// use, for the end-to-end check that the manager exports each of them.
 //
 // The PromQL reading is a small tokenizer rather than Prometheus's parser: that parser comes
 // with the whole Prometheus module, whose requirements would raise the manager's own

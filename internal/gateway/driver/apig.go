@@ -126,25 +126,13 @@ func (d *apigDriver) Resolve(ctx context.Context, decl Declaration) (Resolved, e
 		return res, nil
 	}
 
-	// A name two live APIs share resolves on the gateway, which refuses it: picking one would
-	// act on an API of another group.
-	byName := map[string]string{}
-	shared := map[string]bool{}
-	for id, p := range snap.APIs {
-		if _, dup := byName[p.API.Name]; dup {
-			shared[p.API.Name] = true
-		}
-		byName[p.API.Name] = id
-	}
-	for name := range shared {
-		delete(byName, name)
-	}
+	// A name two live APIs share resolves on the gateway, which refuses it.
 	targets := make([]Target, 0, len(decl.APIs))
 	var unresolved []int
 	for _, a := range decl.APIs {
 		t := Target{ID: a.ID, Name: a.Name, Pin: a.Pin}
 		if t.ID == "" {
-			if id, ok := byName[a.Name]; ok {
+			if id, ok := snap.IDByName(a.Name); ok {
 				t.ID = id
 			} else {
 				unresolved = append(unresolved, len(targets))
