@@ -77,6 +77,8 @@ type ApiExportReconciler struct {
 	Now clock
 	// Metrics exports each export's Ready condition; nil: not exported.
 	Metrics *gateway.Metrics
+
+	finalizers finalizerWrites
 }
 
 type expScope struct {
@@ -106,9 +108,10 @@ func (r *ApiExportReconciler) Reconcile(ctx context.Context, req ctrl.Request) (
 	passCtx, cancel := context.WithTimeout(ctx, passDeadline)
 	defer cancel()
 	if !exp.DeletionTimestamp.IsZero() {
+		r.finalizers.seen(exp.UID)
 		return ctrl.Result{}, r.reconcileDelete(passCtx, s)
 	}
-	if s.before, err = ensureFinalizer(passCtx, r.Client, exp, s.before); err != nil {
+	if s.before, err = ensureFinalizer(passCtx, r.Client, &r.finalizers, exp, s.before); err != nil {
 		return ctrl.Result{}, err
 	}
 	return ctrl.Result{}, r.reconcileNormal(passCtx, s)

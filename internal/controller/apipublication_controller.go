@@ -49,8 +49,9 @@ type ApiPublicationReconciler struct {
 	inflight *inflight
 	// claims, when set, are the claimants by claim key, in place of the field index: a
 	// preview outside the manager has no cache.
-	claims    map[string][]v1alpha1.ApiPublication
-	outOfSync *outOfSyncGauge
+	claims     map[string][]v1alpha1.ApiPublication
+	outOfSync  *outOfSyncGauge
+	finalizers finalizerWrites
 }
 
 // pubScope carries one pass over one ApiPublication: the object, its copy from before, and
@@ -97,6 +98,7 @@ func (r *ApiPublicationReconciler) Reconcile(ctx context.Context, req ctrl.Reque
 	passCtx, cancel := context.WithTimeout(ctx, passDeadline)
 	defer cancel()
 	if !pub.DeletionTimestamp.IsZero() {
+		r.finalizers.seen(pub.UID)
 		s.deleting = true
 		return ctrl.Result{}, r.reconcileDelete(passCtx, s)
 	}
@@ -104,7 +106,7 @@ func (r *ApiPublicationReconciler) Reconcile(ctx context.Context, req ctrl.Reque
 		s.suspended = true
 		return ctrl.Result{}, nil
 	}
-	if s.before, err = ensureFinalizer(passCtx, r.Client, pub, s.before); err != nil {
+	if s.before, err = ensureFinalizer(passCtx, r.Client, &r.finalizers, pub, s.before); err != nil {
 		return ctrl.Result{}, err
 	}
 	return ctrl.Result{}, r.reconcileNormal(passCtx, s)

@@ -21,11 +21,13 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"sync"
 	"time"
 	"unique"
 
 	"k8s.io/apimachinery/pkg/api/equality"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/util/workqueue"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller"
@@ -92,15 +94,72 @@ func (c clock) now() time.Time {
 
 // ensureFinalizer adds the finalizer before any gateway call, so that nothing is published
 // that a deletion would not take back. It returns the object as patched, the new "before".
-func ensureFinalizer[T client.Object](ctx context.Context, c client.Client, obj, before T) (T, error) {
+// A pass over a cached copy that does not show a finalizer this manager added (the cache lags
+// behind a loaded API server) does not patch again: written records the version it was added
+// to.
+func ensureFinalizer[T client.Object](ctx context.Context, c client.Client, written *finalizerWrites, obj, before T) (T, error) {
+	uid, version := obj.GetUID(), obj.GetResourceVersion()
 	if controllerutil.ContainsFinalizer(obj, v1alpha1.Finalizer) {
+		written.seen(uid)
 		return before, nil
 	}
 	controllerutil.AddFinalizer(obj, v1alpha1.Finalizer)
+	if written.landed(uid, version) {
+		controllerutil.AddFinalizer(before, v1alpha1.Finalizer)
+		return before, nil
+	}
 	if err := c.Patch(ctx, obj, client.MergeFrom(before)); err != nil {
 		return before, fmt.Errorf("add finalizer: %w", err)
 	}
+	written.added(uid, version)
 	return obj.DeepCopyObject().(T), nil
+}
+
+// finalizerWrites are the finalizers a controller added that its cache does not show yet, by
+// object, with the resourceVersion each was added to. The zero value is ready; nil records
+// nothing.
+type finalizerWrites struct {
+	mu   sync.Mutex
+	from map[types.UID]string
+}
+
+// added records that the finalizer was added to version of the object.
+func (w *finalizerWrites) added(uid types.UID, version string) {
+	if w == nil {
+		return
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.from == nil {
+		w.from = map[types.UID]string{}
+	}
+	w.from[uid] = version
+}
+
+// landed reports whether the finalizer was added to this very version of the object, which
+// the cache still shows: the patch landed. A later version without it lost it since, and
+// needs it again.
+func (w *finalizerWrites) landed(uid types.UID, version string) bool {
+	if w == nil {
+		return false
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	from, ok := w.from[uid]
+	if ok && from != version {
+		delete(w.from, uid)
+	}
+	return ok && from == version
+}
+
+// seen forgets an object whose cached copy shows the finalizer.
+func (w *finalizerWrites) seen(uid types.UID) {
+	if w == nil {
+		return
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	delete(w.from, uid)
 }
 
 // releaseFinalizer removes the finalizer: the object may be gone once this returns.

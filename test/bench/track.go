@@ -22,6 +22,7 @@ import (
 	"sync"
 	"time"
 
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/watch"
@@ -101,10 +102,11 @@ func (t *tracker) verifiedAt(name string, gen int64) (time.Time, bool) {
 	return v.since, v.ok && v.gen >= gen
 }
 
-// follow lists, then watches from the list's version, and starts over when the watch ends
-// (the API server closes watches from time to time). A failed list or watch is tried again a
-// second later: an API server whose watch cache lags refuses lists for a while, and listing
-// again at once would only add to its load.
+// follow lists, then watches from the list's version, and when the watch ends (the API server
+// closes watches from time to time) watches again from the last version it saw, bookmarks
+// included; it lists again only when the server no longer has that version. A failed list or
+// watch is tried again a second later: an API server whose watch cache lags refuses requests
+// for a while, and at 50,000 objects each list is a hundred megabytes it would serve again.
 func (t *tracker) follow(ctx context.Context, c client.WithWatch) {
 	retry := func() {
 		select {
@@ -112,24 +114,42 @@ func (t *tracker) follow(ctx context.Context, c client.WithWatch) {
 		case <-time.After(time.Second):
 		}
 	}
+	version := ""
 	for ctx.Err() == nil {
-		list := &v1alpha1.ApiPublicationList{}
-		if err := c.List(ctx, list, client.InNamespace(ns)); err != nil {
-			retry()
-			continue
-		}
-		for i := range list.Items {
-			t.see(&list.Items[i])
+		if version == "" {
+			list := &v1alpha1.ApiPublicationList{}
+			if err := c.List(ctx, list, client.InNamespace(ns)); err != nil {
+				retry()
+				continue
+			}
+			for i := range list.Items {
+				t.see(&list.Items[i])
+			}
+			version = list.ResourceVersion
 		}
 		w, err := c.Watch(ctx, &v1alpha1.ApiPublicationList{}, client.InNamespace(ns),
-			&client.ListOptions{Raw: &metav1.ListOptions{ResourceVersion: list.ResourceVersion}})
+			&client.ListOptions{Raw: &metav1.ListOptions{ResourceVersion: version, AllowWatchBookmarks: true}})
 		if err != nil {
+			if apierrors.IsResourceExpired(err) || apierrors.IsGone(err) {
+				version = ""
+			}
 			retry()
 			continue
 		}
 		for ev := range w.ResultChan() {
-			if p, ok := ev.Object.(*v1alpha1.ApiPublication); ok && (ev.Type == watch.Added || ev.Type == watch.Modified) {
-				t.see(p)
+			switch ev.Type {
+			case watch.Added, watch.Modified:
+				if p, ok := ev.Object.(*v1alpha1.ApiPublication); ok {
+					t.see(p)
+					version = p.ResourceVersion
+				}
+			case watch.Bookmark:
+				if p, ok := ev.Object.(*v1alpha1.ApiPublication); ok {
+					version = p.ResourceVersion
+				}
+			case watch.Error:
+				// Most often 410 Gone: the version is too old to watch from.
+				version = ""
 			}
 		}
 		w.Stop()
