@@ -78,12 +78,15 @@ type ApiExportReconciler struct {
 	// Metrics exports each export's Ready condition; nil: not exported.
 	Metrics *gateway.Metrics
 
-	finalizers finalizerWrites
+	// own are this controller's writes its cache does not show yet.
+	own ownWrites
 }
 
 type expScope struct {
 	exp    *v1alpha1.ApiExport
 	before *v1alpha1.ApiExport
+	// cached is the resourceVersion of the cached copy the pass started from.
+	cached string
 	// running is the task still in flight when the pass ended.
 	running string
 	// due: the pass decided to export; if it fails, the next pass must try again whatever
@@ -102,16 +105,15 @@ func (r *ApiExportReconciler) Reconcile(ctx context.Context, req ctrl.Request) (
 		}
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
-	s := &expScope{exp: exp, before: exp.DeepCopy()}
+	s := &expScope{exp: exp, before: exp.DeepCopy(), cached: exp.ResourceVersion}
 	defer func() { res, err = r.finish(ctx, s, err) }()
 	// The deadline bounds the pass, not finish: its status write must happen either way.
 	passCtx, cancel := context.WithTimeout(ctx, passDeadline)
 	defer cancel()
 	if !exp.DeletionTimestamp.IsZero() {
-		r.finalizers.seen(exp.UID)
 		return ctrl.Result{}, r.reconcileDelete(passCtx, s)
 	}
-	if s.before, err = ensureFinalizer(passCtx, r.Client, &r.finalizers, exp, s.before); err != nil {
+	if s.before, err = ensureFinalizer(passCtx, r.Client, &r.own, s.cached, exp, s.before); err != nil {
 		return ctrl.Result{}, err
 	}
 	return ctrl.Result{}, r.reconcileNormal(passCtx, s)
@@ -282,6 +284,7 @@ func (r *ApiExportReconciler) reconcileDelete(ctx context.Context, s *expScope) 
 // finish summarizes the pass into status and turns its error into the result.
 func (r *ApiExportReconciler) finish(ctx context.Context, s *expScope, err error) (ctrl.Result, error) {
 	if s.released {
+		r.own.forget(s.exp.UID)
 		r.Metrics.ForgetReady(v1alpha1.KindApiExport, s.exp.Namespace, s.exp.Name)
 		return ctrl.Result{}, nil
 	}
@@ -290,7 +293,7 @@ func (r *ApiExportReconciler) finish(ctx context.Context, s *expScope, err error
 	}
 	summarizeExport(s, err)
 	recordReady(r.Metrics, v1alpha1.KindApiExport, s.exp.Namespace, s.exp.Name, s.exp.Status.Conditions)
-	if perr := patchStatus(ctx, r.Client, s.exp, s.before, s.exp.Status, s.before.Status); perr != nil && err == nil {
+	if perr := patchStatus(ctx, r.Client, &r.own, s.cached, s.exp, s.before, s.exp.Status, s.before.Status); perr != nil && err == nil {
 		err = perr
 	}
 	return outcomeOf(err).result(s.requeue)

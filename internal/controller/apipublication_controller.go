@@ -51,7 +51,8 @@ type ApiPublicationReconciler struct {
 	// preview outside the manager has no cache.
 	claims     map[string][]v1alpha1.ApiPublication
 	outOfSync  *outOfSyncGauge
-	finalizers finalizerWrites
+	// own are this controller's writes its cache does not show yet.
+	own ownWrites
 }
 
 // pubScope carries one pass over one ApiPublication: the object, its copy from before, and
@@ -59,6 +60,8 @@ type ApiPublicationReconciler struct {
 type pubScope struct {
 	pub    *v1alpha1.ApiPublication
 	before *v1alpha1.ApiPublication
+	// cached is the resourceVersion of the cached copy the pass started from.
+	cached string
 	gw     *v1alpha1.ApiGateway
 	conn   *driver.Conn
 
@@ -92,13 +95,12 @@ func (r *ApiPublicationReconciler) Reconcile(ctx context.Context, req ctrl.Reque
 		}
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
-	s := &pubScope{pub: pub, before: pub.DeepCopy()}
+	s := &pubScope{pub: pub, before: pub.DeepCopy(), cached: pub.ResourceVersion}
 	defer func() { res, err = r.finish(ctx, s, err) }()
 	// The deadline bounds the pass, not finish: its status write must happen either way.
 	passCtx, cancel := context.WithTimeout(ctx, passDeadline)
 	defer cancel()
 	if !pub.DeletionTimestamp.IsZero() {
-		r.finalizers.seen(pub.UID)
 		s.deleting = true
 		return ctrl.Result{}, r.reconcileDelete(passCtx, s)
 	}
@@ -106,7 +108,7 @@ func (r *ApiPublicationReconciler) Reconcile(ctx context.Context, req ctrl.Reque
 		s.suspended = true
 		return ctrl.Result{}, nil
 	}
-	if s.before, err = ensureFinalizer(passCtx, r.Client, &r.finalizers, pub, s.before); err != nil {
+	if s.before, err = ensureFinalizer(passCtx, r.Client, &r.own, s.cached, pub, s.before); err != nil {
 		return ctrl.Result{}, err
 	}
 	return ctrl.Result{}, r.reconcileNormal(passCtx, s)
@@ -269,6 +271,7 @@ func knownEnvironments(gw *v1alpha1.ApiGateway) []gateway.Environment {
 func (r *ApiPublicationReconciler) finish(ctx context.Context, s *pubScope, err error) (ctrl.Result, error) {
 	if s.released {
 		r.inflight.forget(s.pub.UID)
+		r.own.forget(s.pub.UID)
 		r.trackOutOfSync(s)
 		r.Metrics.ForgetReady(v1alpha1.KindApiPublication, s.pub.Namespace, s.pub.Name)
 		return ctrl.Result{}, nil
@@ -277,7 +280,7 @@ func (r *ApiPublicationReconciler) finish(ctx context.Context, s *pubScope, err 
 	r.trackOutOfSync(s)
 	recordReady(r.Metrics, v1alpha1.KindApiPublication, s.pub.Namespace, s.pub.Name, s.pub.Status.Conditions)
 	recordStallChange(r.Recorder, s.pub, s.before.Status.Conditions, s.pub.Status.Conditions)
-	if perr := patchStatus(ctx, r.Client, s.pub, s.before, s.pub.Status, s.before.Status); perr != nil && err == nil {
+	if perr := patchStatus(ctx, r.Client, &r.own, s.cached, s.pub, s.before, s.pub.Status, s.before.Status); perr != nil && err == nil {
 		err = perr
 	}
 	if s.suspended || (s.inFlight > 0 && err == nil) {

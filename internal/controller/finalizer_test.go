@@ -30,66 +30,88 @@ import (
 	"github.com/apig-operator/apig-operator/api/v1alpha1"
 )
 
-// A pass over a cached copy that lags behind the finalizer's patch patches nothing; a copy
-// that moved on without the finalizer (someone removed it) gets it again.
-func TestEnsureFinalizerTrustsItsOwnWriteOverALaggingCache(t *testing.T) {
+// A pass over a cached copy that lags behind the pass's own writes makes neither again: not
+// the finalizer, not the same status. A copy that moved on gets what it lacks.
+func TestOwnWritesOverALaggingCacheAreNotMadeAgain(t *testing.T) {
 	scheme := runtime.NewScheme()
 	if err := v1alpha1.AddToScheme(scheme); err != nil {
 		t.Fatal(err)
 	}
 	stored := &v1alpha1.ApiPublication{ObjectMeta: metav1.ObjectMeta{Namespace: "team", Name: "orders", UID: "u1"}}
-	patches := 0
-	c := fake.NewClientBuilder().WithScheme(scheme).WithObjects(stored).WithInterceptorFuncs(interceptor.Funcs{
-		Patch: func(ctx context.Context, c client.WithWatch, obj client.Object, p client.Patch, opts ...client.PatchOption) error {
-			patches++
-			return c.Patch(ctx, obj, p, opts...)
-		},
-	}).Build()
+	patches, statusPatches := 0, 0
+	c := fake.NewClientBuilder().WithScheme(scheme).WithObjects(stored).WithStatusSubresource(stored).
+		WithInterceptorFuncs(interceptor.Funcs{
+			Patch: func(ctx context.Context, c client.WithWatch, obj client.Object, p client.Patch, opts ...client.PatchOption) error {
+				patches++
+				return c.Patch(ctx, obj, p, opts...)
+			},
+			SubResourcePatch: func(ctx context.Context, c client.Client, sub string, obj client.Object, p client.Patch,
+				opts ...client.SubResourcePatchOption) error {
+				statusPatches++
+				return c.SubResource(sub).Patch(ctx, obj, p, opts...)
+			},
+		}).Build()
 	ctx := context.Background()
-	cached := &v1alpha1.ApiPublication{}
-	if err := c.Get(ctx, client.ObjectKeyFromObject(stored), cached); err != nil {
-		t.Fatal(err)
-	}
-	var written finalizerWrites
-	pass := func(copyOf *v1alpha1.ApiPublication) *v1alpha1.ApiPublication {
+	get := func() *v1alpha1.ApiPublication {
 		t.Helper()
-		obj := copyOf.DeepCopy()
-		before, err := ensureFinalizer(ctx, c, &written, obj, obj.DeepCopy())
+		got := &v1alpha1.ApiPublication{}
+		if err := c.Get(ctx, client.ObjectKeyFromObject(stored), got); err != nil {
+			t.Fatal(err)
+		}
+		return got
+	}
+	var own ownWrites
+	// pass runs what a pass writes over a cached copy: the finalizer, then the status.
+	pass := func(cached *v1alpha1.ApiPublication, reason string) {
+		t.Helper()
+		obj := cached.DeepCopy()
+		before, err := ensureFinalizer(ctx, c, &own, cached.ResourceVersion, obj, obj.DeepCopy())
 		if err != nil {
 			t.Fatal(err)
 		}
 		if !controllerutil.ContainsFinalizer(obj, v1alpha1.Finalizer) || !controllerutil.ContainsFinalizer(before, v1alpha1.Finalizer) {
 			t.Fatalf("the pass goes on without the finalizer: %v / %v", obj.Finalizers, before.Finalizers)
 		}
-		return before
+		obj.Status.Conditions = []metav1.Condition{{Type: v1alpha1.ConditionReady, Status: metav1.ConditionTrue,
+			Reason: reason, LastTransitionTime: metav1.Unix(1, 0)}}
+		if err := patchStatus(ctx, c, &own, cached.ResourceVersion, obj, before, obj.Status, before.Status); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want := func(step string, p, sp int) {
+		t.Helper()
+		if patches != p || statusPatches != sp {
+			t.Fatalf("%s: %d metadata and %d status patches, want %d and %d", step, patches, statusPatches, p, sp)
+		}
 	}
 
-	patched := pass(cached)
-	if patches != 1 {
-		t.Fatalf("first pass: %d patches, want 1", patches)
-	}
-	pass(cached) // the cache still shows the version the finalizer was added to
-	if patches != 1 {
-		t.Fatalf("a pass over the lagging copy patched again: %d patches", patches)
-	}
-	pass(patched) // the cache caught up
-	if patches != 1 || len(written.from) != 0 {
-		t.Fatalf("a copy with the finalizer: %d patches, %d kept", patches, len(written.from))
+	stale := get()
+	pass(stale, "Succeeded")
+	want("first pass", 1, 1)
+	pass(stale, "Succeeded")
+	want("a pass over the copy from before both writes", 1, 1)
+	pass(stale, "PartialFailure")
+	want("a new status over the same copy", 1, 2)
+	caughtUp := get()
+	pass(caughtUp, "PartialFailure")
+	want("the cache caught up", 1, 2)
+	if len(own.m) != 0 {
+		t.Errorf("an entry is kept once the cache caught up: %v", own.m)
 	}
 
 	// Someone removes the finalizer: the cached copy moves on without it, and it is added back.
-	removed := patched.DeepCopy()
+	removed := caughtUp.DeepCopy()
 	controllerutil.RemoveFinalizer(removed, v1alpha1.Finalizer)
 	if err := c.Update(ctx, removed); err != nil {
 		t.Fatal(err)
 	}
-	pass(patched) // the lagging copy still shows it: nothing to do
-	pass(removed)
-	if patches != 2 {
-		t.Fatalf("a newer copy without the finalizer: %d patches, want 2", patches)
+	pass(get(), "PartialFailure")
+	want("a newer copy without the finalizer", 2, 2)
+	if !controllerutil.ContainsFinalizer(get(), v1alpha1.Finalizer) {
+		t.Fatal("the finalizer is not back")
 	}
-	got := &v1alpha1.ApiPublication{}
-	if err := c.Get(ctx, client.ObjectKeyFromObject(stored), got); err != nil || !controllerutil.ContainsFinalizer(got, v1alpha1.Finalizer) {
-		t.Fatalf("stored object %v, %v: want the finalizer back", got.Finalizers, err)
+	own.forget(stored.UID)
+	if len(own.m) != 0 {
+		t.Errorf("forget kept %v", own.m)
 	}
 }

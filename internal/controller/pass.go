@@ -18,7 +18,9 @@ package controller
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"hash/fnv"
 	"math"
 	"math/rand/v2"
 	"sync"
@@ -94,72 +96,87 @@ func (c clock) now() time.Time {
 
 // ensureFinalizer adds the finalizer before any gateway call, so that nothing is published
 // that a deletion would not take back. It returns the object as patched, the new "before".
-// A pass over a cached copy that does not show a finalizer this manager added (the cache lags
-// behind a loaded API server) does not patch again: written records the version it was added
-// to.
-func ensureFinalizer[T client.Object](ctx context.Context, c client.Client, written *finalizerWrites, obj, before T) (T, error) {
-	uid, version := obj.GetUID(), obj.GetResourceVersion()
+// cached is the resourceVersion of the cached copy the pass started from.
+func ensureFinalizer[T client.Object](ctx context.Context, c client.Client, own *ownWrites, cached string, obj, before T) (T, error) {
+	w, ok := own.over(obj.GetUID(), cached) // also drops what was written over an older copy
 	if controllerutil.ContainsFinalizer(obj, v1alpha1.Finalizer) {
-		written.seen(uid)
 		return before, nil
 	}
 	controllerutil.AddFinalizer(obj, v1alpha1.Finalizer)
-	if written.landed(uid, version) {
+	if ok && w.finalizer {
+		// The patch landed; the cache does not show it yet.
 		controllerutil.AddFinalizer(before, v1alpha1.Finalizer)
 		return before, nil
 	}
 	if err := c.Patch(ctx, obj, client.MergeFrom(before)); err != nil {
 		return before, fmt.Errorf("add finalizer: %w", err)
 	}
-	written.added(uid, version)
+	own.record(obj.GetUID(), cached, func(w *ownWrite) { w.finalizer = true })
 	return obj.DeepCopyObject().(T), nil
 }
 
-// finalizerWrites are the finalizers a controller added that its cache does not show yet, by
-// object, with the resourceVersion each was added to. The zero value is ready; nil records
-// nothing.
-type finalizerWrites struct {
-	mu   sync.Mutex
-	from map[types.UID]string
+// ownWrites are what a controller wrote over the cached copy of each object that its cache
+// does not show yet. A loaded API server delivers watch events seconds, at 50,000 objects tens
+// of seconds, after the writes: a pass over the copy from before its own writes would add the
+// finalizer again and write the same status again, adding to the load that delays the cache.
+// An object's entry goes once a pass starts from another version (the cache caught up, or
+// someone else changed the object). The zero value is ready; nil records nothing.
+type ownWrites struct {
+	mu sync.Mutex
+	m  map[types.UID]ownWrite
 }
 
-// added records that the finalizer was added to version of the object.
-func (w *finalizerWrites) added(uid types.UID, version string) {
-	if w == nil {
+// ownWrite is what was written over one cached version of an object.
+type ownWrite struct {
+	// over is the resourceVersion of the cached copy the writes were made over.
+	over      string
+	finalizer bool
+	// status is a digest of the status written last; 0: none.
+	status uint64
+}
+
+// over returns what was written over the cached version of the object; an entry for another
+// version is dropped.
+func (o *ownWrites) over(uid types.UID, cached string) (ownWrite, bool) {
+	if o == nil {
+		return ownWrite{}, false
+	}
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	w, ok := o.m[uid]
+	if ok && w.over != cached {
+		delete(o.m, uid)
+		return ownWrite{}, false
+	}
+	return w, ok
+}
+
+// record notes a write over the cached version of the object.
+func (o *ownWrites) record(uid types.UID, cached string, note func(*ownWrite)) {
+	if o == nil {
 		return
 	}
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	if w.from == nil {
-		w.from = map[types.UID]string{}
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.m == nil {
+		o.m = map[types.UID]ownWrite{}
 	}
-	w.from[uid] = version
+	w := o.m[uid]
+	if w.over != cached {
+		w = ownWrite{over: cached}
+	}
+	note(&w)
+	o.m[uid] = w
 }
 
-// landed reports whether the finalizer was added to this very version of the object, which
-// the cache still shows: the patch landed. A later version without it lost it since, and
-// needs it again.
-func (w *finalizerWrites) landed(uid types.UID, version string) bool {
-	if w == nil {
-		return false
-	}
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	from, ok := w.from[uid]
-	if ok && from != version {
-		delete(w.from, uid)
-	}
-	return ok && from == version
-}
-
-// seen forgets an object whose cached copy shows the finalizer.
-func (w *finalizerWrites) seen(uid types.UID) {
-	if w == nil {
+// forget drops the entry of an object that is gone.
+func (o *ownWrites) forget(uid types.UID) {
+	if o == nil {
 		return
 	}
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	delete(w.from, uid)
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	delete(o.m, uid)
 }
 
 // releaseFinalizer removes the finalizer: the object may be gone once this returns.
@@ -172,15 +189,33 @@ func releaseFinalizer[T client.Object](ctx context.Context, c client.Client, obj
 }
 
 // patchStatus writes the status of obj with a merge patch against before, and only when it
-// changed: our own writes must not be the only thing a converged fleet does.
-func patchStatus(ctx context.Context, c client.Client, obj, before client.Object, status, beforeStatus any) error {
+// changed: our own writes must not be the only thing a converged fleet does. Nor is a status
+// written twice over the same cached version (own, cached: see ensureFinalizer).
+func patchStatus(ctx context.Context, c client.Client, own *ownWrites, cached string, obj, before client.Object,
+	status, beforeStatus any) error {
 	if equality.Semantic.DeepEqual(beforeStatus, status) {
+		return nil
+	}
+	digest := statusDigest(status)
+	if w, ok := own.over(obj.GetUID(), cached); ok && digest != 0 && w.status == digest {
 		return nil
 	}
 	if err := c.Status().Patch(ctx, obj, client.MergeFrom(before)); client.IgnoreNotFound(err) != nil {
 		return fmt.Errorf("patch status: %w", err)
 	}
+	own.record(obj.GetUID(), cached, func(w *ownWrite) { w.status = digest })
 	return nil
+}
+
+// statusDigest is a digest of a status's JSON; 0 if it does not encode.
+func statusDigest(status any) uint64 {
+	data, err := json.Marshal(status)
+	if err != nil {
+		return 0
+	}
+	h := fnv.New64a()
+	_, _ = h.Write(data)
+	return h.Sum64()
 }
 
 // lastApplied is kubectl's copy of the manifest last applied client-side: as large as the

@@ -43,6 +43,14 @@ func TestSmoke(t *testing.T) {
 	if b.Writes == 0 || b.Floor == 0 || b.FloorStatus == 0 || b.PeakRSS == 0 {
 		t.Errorf("figures missing: %+v", b)
 	}
+	// One finalizer patch per object; status patches: the hand-off and the verdict, at most
+	// one more for an object whose first calls were refused and tried again.
+	if got := b.APIServerWrites["apipublications PATCH"]; got != b.Objects {
+		t.Errorf("%d finalizer patches for %d objects: %v", got, b.Objects, b.APIServerWrites)
+	}
+	if got := b.APIServerWrites["apipublications/status PATCH"]; got < b.Objects || got > 3*b.Objects {
+		t.Errorf("%d status patches for %d objects: %v", got, b.Objects, b.APIServerWrites)
+	}
 	for k, in := range b.Instances {
 		if in.Objects == 0 || in.RolloutWrites == 0 {
 			t.Errorf("instance %d has no publications or took no writes: %+v", k, in)

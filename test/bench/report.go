@@ -94,6 +94,10 @@ func (r *Report) Print(w io.Writer) {
 			"%d reads per interval: %s\n", rs.WritesBefore, rs.CallsBefore, b.Objects, rs.Reconciles, lowerBoundIf(rs.Reverified, rs.Time),
 			rs.Intervals, rs.Writes, rs.ReadsPerInterval, calls(rs.Calls))
 	}
+	if len(b.APIServerWrites) > 0 {
+		fmt.Fprintf(w, "API-server writes during convergence (ApiPublications other than creates, and events): %s(%.2f per object)\n",
+			calls(b.APIServerWrites), float64(total(b.APIServerWrites))/float64(b.Objects))
+	}
 	if b.Floor > 0 {
 		fmt.Fprintf(w, "floor: 2 API-server writes per object (%d status + %d metadata patches) at the manager's %g QPS take %s; "+
 			"the %d status patches alone %s\n", b.Objects, b.Objects, cfg.KubeQPS, secs(b.Floor), b.Objects, secs(b.FloorStatus))

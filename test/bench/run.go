@@ -59,9 +59,12 @@ type Run struct {
 	P99         time.Duration  `json:"p99Ns"`
 	Calls       map[string]int `json:"callsDuringConvergence"`
 	Writes      int            `json:"writesDuringConvergence"`
-	SteadyCalls map[string]int `json:"callsInSteadyWindow,omitempty"`
-	SteadyReads int            `json:"readsPerIntervalInSteadyWindow"`
-	SteadyWrite int            `json:"writesInSteadyWindow"`
+	// APIServerWrites are the writes the API server served to ApiPublications (creates
+	// aside) and events during the rollout, by resource and verb.
+	APIServerWrites map[string]int `json:"apiServerWritesDuringConvergence,omitempty"`
+	SteadyCalls     map[string]int `json:"callsInSteadyWindow,omitempty"`
+	SteadyReads     int            `json:"readsPerIntervalInSteadyWindow"`
+	SteadyWrite     int            `json:"writesInSteadyWindow"`
 	// Instances are the calls of each instance; Calls, Writes and the steady figures above
 	// are their sums.
 	Instances []InstanceFigures `json:"instances"`
@@ -195,6 +198,10 @@ func (b *bench) measure(mode string, batchMax int, capTime time.Duration, full b
 	if err != nil {
 		return res, err
 	}
+	writesBefore, err := apiServerWrites(ctx, cfg)
+	if err != nil {
+		return res, err
+	}
 
 	b.logf("%s: creating %d ApiPublications over %d instances of %d environments and %d group publications",
 		mode, b.cfg.N, b.cfg.Instances, b.cfg.Envs, b.cfg.Groups)
@@ -222,6 +229,11 @@ func (b *bench) measure(mode string, batchMax int, capTime time.Duration, full b
 	}
 	sum, per := between(before, rollout)
 	res.Calls, res.Writes = sum.Calls, sum.Writes
+	writesAfter, err := apiServerWrites(ctx, cfg)
+	if err != nil {
+		return res, err
+	}
+	res.APIServerWrites = minus(writesAfter, writesBefore)
 	res.Instances = b.instanceFigures(sims, per)
 	b.logf("%s: %d of %d Ready in %s, %d gateway writes", mode, len(readyAt), len(created),
 		res.Convergence.Round(time.Millisecond), res.Writes)
