@@ -49,8 +49,8 @@ type ApiPublicationReconciler struct {
 	inflight *inflight
 	// claims, when set, are the claimants by claim key, in place of the field index: a
 	// preview outside the manager has no cache.
-	claims     map[string][]v1alpha1.ApiPublication
-	outOfSync  *outOfSyncGauge
+	claims    map[string][]v1alpha1.ApiPublication
+	outOfSync *outOfSyncGauge
 	// own are this controller's writes its cache does not show yet.
 	own ownWrites
 }
