@@ -293,7 +293,7 @@ func (r *ApiExportReconciler) finish(ctx context.Context, s *expScope, err error
 	}
 	summarizeExport(s, err)
 	recordReady(r.Metrics, v1alpha1.KindApiExport, s.exp.Namespace, s.exp.Name, s.exp.Status.Conditions)
-	if perr := patchStatus(ctx, r.Client, &r.own, s.cached, s.exp, s.before, s.exp.Status, s.before.Status); perr != nil && err == nil {
+	if perr := patchStatus(ctx, r.Client, s.exp, s.before, s.exp.Status, s.before.Status); perr != nil && err == nil {
 		err = perr
 	}
 	return outcomeOf(err).result(s.requeue)

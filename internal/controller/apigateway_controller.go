@@ -119,7 +119,7 @@ func (r *ApiGatewayReconciler) finish(ctx context.Context, s *gwScope, err error
 	summarizeGateway(s, err)
 	recordStallChange(r.Recorder, s.gw, s.before.Status.Conditions, s.gw.Status.Conditions)
 	recordReady(r.Metrics, v1alpha1.KindApiGateway, s.gw.Namespace, s.gw.Name, s.gw.Status.Conditions)
-	if perr := patchStatus(ctx, r.Client, nil, "", s.gw, s.before, s.gw.Status, s.before.Status); perr != nil {
+	if perr := patchStatus(ctx, r.Client, s.gw, s.before, s.gw.Status, s.before.Status); perr != nil {
 		return ctrl.Result{}, perr
 	}
 	return outcomeOf(err).result(jitter(observeInterval(s.gw)))
@@ -207,7 +207,7 @@ func (r *ClusterApiGatewayReconciler) Reconcile(ctx context.Context, req ctrl.Re
 	recordReady(r.Metrics, v1alpha1.KindClusterApiGateway, "", cgw.Name, view.Status.Conditions)
 	before := cgw.DeepCopy()
 	cgw.Status = view.Status
-	if perr := patchStatus(ctx, r.Client, nil, "", cgw, before, cgw.Status, before.Status); perr != nil {
+	if perr := patchStatus(ctx, r.Client, cgw, before, cgw.Status, before.Status); perr != nil {
 		return ctrl.Result{}, perr
 	}
 	return outcomeOf(err).result(jitter(observeInterval(view)))

@@ -280,7 +280,7 @@ func (r *ApiPublicationReconciler) finish(ctx context.Context, s *pubScope, err 
 	r.trackOutOfSync(s)
 	recordReady(r.Metrics, v1alpha1.KindApiPublication, s.pub.Namespace, s.pub.Name, s.pub.Status.Conditions)
 	recordStallChange(r.Recorder, s.pub, s.before.Status.Conditions, s.pub.Status.Conditions)
-	if perr := patchStatus(ctx, r.Client, &r.own, s.cached, s.pub, s.before, s.pub.Status, s.before.Status); perr != nil && err == nil {
+	if perr := patchStatus(ctx, r.Client, s.pub, s.before, s.pub.Status, s.before.Status); perr != nil && err == nil {
 		err = perr
 	}
 	if s.suspended || (s.inFlight > 0 && err == nil) {

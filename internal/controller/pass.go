@@ -18,9 +18,7 @@ package controller
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
-	"hash/fnv"
 	"math"
 	"math/rand/v2"
 	"sync"
@@ -115,12 +113,12 @@ func ensureFinalizer[T client.Object](ctx context.Context, c client.Client, own 
 	return obj.DeepCopyObject().(T), nil
 }
 
-// ownWrites are what a controller wrote over the cached copy of each object that its cache
-// does not show yet. A loaded API server delivers watch events seconds, at 50,000 objects tens
-// of seconds, after the writes: a pass over the copy from before its own writes would add the
-// finalizer again and write the same status again, adding to the load that delays the cache.
-// An object's entry goes once a pass starts from another version (the cache caught up, or
-// someone else changed the object). The zero value is ready; nil records nothing.
+// ownWrites are the finalizers a controller added over the cached copy of each object that its
+// cache does not show yet. A loaded API server delivers watch events seconds, at 50,000 objects
+// tens of seconds, after the writes: a pass over the copy from before its own patch would add
+// the finalizer again, adding to the load that delays the cache. An object's entry goes once a
+// pass starts from another version (the cache caught up, or someone else changed the object).
+// The zero value is ready; nil records nothing.
 type ownWrites struct {
 	mu sync.Mutex
 	m  map[types.UID]ownWrite
@@ -131,8 +129,6 @@ type ownWrite struct {
 	// over is the resourceVersion of the cached copy the writes were made over.
 	over      string
 	finalizer bool
-	// status is a digest of the status written last; 0: none.
-	status uint64
 }
 
 // over returns what was written over the cached version of the object; an entry for another
@@ -189,33 +185,15 @@ func releaseFinalizer[T client.Object](ctx context.Context, c client.Client, obj
 }
 
 // patchStatus writes the status of obj with a merge patch against before, and only when it
-// changed: our own writes must not be the only thing a converged fleet does. Nor is a status
-// written twice over the same cached version (own, cached: see ensureFinalizer).
-func patchStatus(ctx context.Context, c client.Client, own *ownWrites, cached string, obj, before client.Object,
-	status, beforeStatus any) error {
+// changed: our own writes must not be the only thing a converged fleet does.
+func patchStatus(ctx context.Context, c client.Client, obj, before client.Object, status, beforeStatus any) error {
 	if equality.Semantic.DeepEqual(beforeStatus, status) {
-		return nil
-	}
-	digest := statusDigest(status)
-	if w, ok := own.over(obj.GetUID(), cached); ok && digest != 0 && w.status == digest {
 		return nil
 	}
 	if err := c.Status().Patch(ctx, obj, client.MergeFrom(before)); client.IgnoreNotFound(err) != nil {
 		return fmt.Errorf("patch status: %w", err)
 	}
-	own.record(obj.GetUID(), cached, func(w *ownWrite) { w.status = digest })
 	return nil
-}
-
-// statusDigest is a digest of a status's JSON; 0 if it does not encode.
-func statusDigest(status any) uint64 {
-	data, err := json.Marshal(status)
-	if err != nil {
-		return 0
-	}
-	h := fnv.New64a()
-	_, _ = h.Write(data)
-	return h.Sum64()
 }
 
 // lastApplied is kubectl's copy of the manifest last applied client-side: as large as the
