@@ -78,8 +78,8 @@ type ApiExportReconciler struct {
 	// Metrics exports each export's Ready condition; nil: not exported.
 	Metrics *gateway.Metrics
 
-	// own are this controller's writes its cache does not show yet.
-	own ownWrites
+	// finalizers are the finalizers this controller added that its cache does not show yet.
+	finalizers finalizerWrites
 }
 
 type expScope struct {
@@ -113,7 +113,7 @@ func (r *ApiExportReconciler) Reconcile(ctx context.Context, req ctrl.Request) (
 	if !exp.DeletionTimestamp.IsZero() {
 		return ctrl.Result{}, r.reconcileDelete(passCtx, s)
 	}
-	if s.before, err = ensureFinalizer(passCtx, r.Client, &r.own, s.cached, exp, s.before); err != nil {
+	if s.before, err = ensureFinalizer(passCtx, r.Client, &r.finalizers, s.cached, exp, s.before); err != nil {
 		return ctrl.Result{}, err
 	}
 	return ctrl.Result{}, r.reconcileNormal(passCtx, s)
@@ -284,7 +284,7 @@ func (r *ApiExportReconciler) reconcileDelete(ctx context.Context, s *expScope) 
 // finish summarizes the pass into status and turns its error into the result.
 func (r *ApiExportReconciler) finish(ctx context.Context, s *expScope, err error) (ctrl.Result, error) {
 	if s.released {
-		r.own.forget(s.exp.UID)
+		r.finalizers.forget(s.exp.UID)
 		r.Metrics.ForgetReady(v1alpha1.KindApiExport, s.exp.Namespace, s.exp.Name)
 		return ctrl.Result{}, nil
 	}

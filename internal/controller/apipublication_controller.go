@@ -51,8 +51,8 @@ type ApiPublicationReconciler struct {
 	// preview outside the manager has no cache.
 	claims    map[string][]v1alpha1.ApiPublication
 	outOfSync *outOfSyncGauge
-	// own are this controller's writes its cache does not show yet.
-	own ownWrites
+	// finalizers are the finalizers this controller added that its cache does not show yet.
+	finalizers finalizerWrites
 }
 
 // pubScope carries one pass over one ApiPublication: the object, its copy from before, and
@@ -108,7 +108,7 @@ func (r *ApiPublicationReconciler) Reconcile(ctx context.Context, req ctrl.Reque
 		s.suspended = true
 		return ctrl.Result{}, nil
 	}
-	if s.before, err = ensureFinalizer(passCtx, r.Client, &r.own, s.cached, pub, s.before); err != nil {
+	if s.before, err = ensureFinalizer(passCtx, r.Client, &r.finalizers, s.cached, pub, s.before); err != nil {
 		return ctrl.Result{}, err
 	}
 	return ctrl.Result{}, r.reconcileNormal(passCtx, s)
@@ -271,7 +271,7 @@ func knownEnvironments(gw *v1alpha1.ApiGateway) []gateway.Environment {
 func (r *ApiPublicationReconciler) finish(ctx context.Context, s *pubScope, err error) (ctrl.Result, error) {
 	if s.released {
 		r.inflight.forget(s.pub.UID)
-		r.own.forget(s.pub.UID)
+		r.finalizers.forget(s.pub.UID)
 		r.trackOutOfSync(s)
 		r.Metrics.ForgetReady(v1alpha1.KindApiPublication, s.pub.Namespace, s.pub.Name)
 		return ctrl.Result{}, nil

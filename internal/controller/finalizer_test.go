@@ -54,11 +54,11 @@ func TestEnsureFinalizerTrustsItsOwnPatchOverALaggingCache(t *testing.T) {
 		}
 		return got
 	}
-	var own ownWrites
+	var added finalizerWrites
 	pass := func(cached *v1alpha1.ApiPublication, wantPatches int, step string) {
 		t.Helper()
 		obj := cached.DeepCopy()
-		before, err := ensureFinalizer(ctx, c, &own, cached.ResourceVersion, obj, obj.DeepCopy())
+		before, err := ensureFinalizer(ctx, c, &added, cached.ResourceVersion, obj, obj.DeepCopy())
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -75,8 +75,8 @@ func TestEnsureFinalizerTrustsItsOwnPatchOverALaggingCache(t *testing.T) {
 	pass(stale, 1, "a pass over the copy from before the patch")
 	caughtUp := get()
 	pass(caughtUp, 1, "the cache caught up")
-	if len(own.m) != 0 {
-		t.Errorf("an entry is kept once the cache caught up: %v", own.m)
+	if len(added.m) != 0 {
+		t.Errorf("an entry is kept once the cache caught up: %v", added.m)
 	}
 
 	removed := caughtUp.DeepCopy()
@@ -88,8 +88,8 @@ func TestEnsureFinalizerTrustsItsOwnPatchOverALaggingCache(t *testing.T) {
 	if !controllerutil.ContainsFinalizer(get(), v1alpha1.Finalizer) {
 		t.Fatal("the finalizer is not back")
 	}
-	own.forget(stored.UID)
-	if len(own.m) != 0 {
-		t.Errorf("forget kept %v", own.m)
+	added.forget(stored.UID)
+	if len(added.m) != 0 {
+		t.Errorf("forget kept %v", added.m)
 	}
 }

@@ -95,13 +95,13 @@ func (c clock) now() time.Time {
 // ensureFinalizer adds the finalizer before any gateway call, so that nothing is published
 // that a deletion would not take back. It returns the object as patched, the new "before".
 // cached is the resourceVersion of the cached copy the pass started from.
-func ensureFinalizer[T client.Object](ctx context.Context, c client.Client, own *ownWrites, cached string, obj, before T) (T, error) {
-	w, ok := own.over(obj.GetUID(), cached) // also drops what was written over an older copy
+func ensureFinalizer[T client.Object](ctx context.Context, c client.Client, added *finalizerWrites, cached string, obj, before T) (T, error) {
+	landed := added.over(obj.GetUID(), cached) // also drops what was added over an older copy
 	if controllerutil.ContainsFinalizer(obj, v1alpha1.Finalizer) {
 		return before, nil
 	}
 	controllerutil.AddFinalizer(obj, v1alpha1.Finalizer)
-	if ok && w.finalizer {
+	if landed {
 		// The patch landed; the cache does not show it yet.
 		controllerutil.AddFinalizer(before, v1alpha1.Finalizer)
 		return before, nil
@@ -109,70 +109,58 @@ func ensureFinalizer[T client.Object](ctx context.Context, c client.Client, own 
 	if err := c.Patch(ctx, obj, client.MergeFrom(before)); err != nil {
 		return before, fmt.Errorf("add finalizer: %w", err)
 	}
-	own.record(obj.GetUID(), cached, func(w *ownWrite) { w.finalizer = true })
+	added.record(obj.GetUID(), cached)
 	return obj.DeepCopyObject().(T), nil
 }
 
-// ownWrites are the finalizers a controller added over the cached copy of each object that its
-// cache does not show yet. A loaded API server delivers watch events seconds, at 50,000 objects
-// tens of seconds, after the writes: a pass over the copy from before its own patch would add
-// the finalizer again, adding to the load that delays the cache. An object's entry goes once a
-// pass starts from another version (the cache caught up, or someone else changed the object).
-// The zero value is ready; nil records nothing.
-type ownWrites struct {
+// finalizerWrites are the finalizers a controller added that its cache does not show yet: the
+// resourceVersion of the cached copy each was added over, by object. A loaded API server
+// delivers watch events seconds, at 50,000 objects tens of seconds, after the writes: a pass
+// over the copy from before its own patch would add the finalizer again, adding to the load
+// that delays the cache. An object's entry goes once a pass starts from another version (the
+// cache caught up, or someone else changed the object). The zero value is ready; nil records
+// nothing.
+type finalizerWrites struct {
 	mu sync.Mutex
-	m  map[types.UID]ownWrite
+	m  map[types.UID]string
 }
 
-// ownWrite is what was written over one cached version of an object.
-type ownWrite struct {
-	// over is the resourceVersion of the cached copy the writes were made over.
-	over      string
-	finalizer bool
-}
-
-// over returns what was written over the cached version of the object; an entry for another
-// version is dropped.
-func (o *ownWrites) over(uid types.UID, cached string) (ownWrite, bool) {
-	if o == nil {
-		return ownWrite{}, false
+// over reports whether the finalizer was added over the cached version of the object; an
+// entry for another version is dropped.
+func (f *finalizerWrites) over(uid types.UID, cached string) bool {
+	if f == nil {
+		return false
 	}
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	w, ok := o.m[uid]
-	if ok && w.over != cached {
-		delete(o.m, uid)
-		return ownWrite{}, false
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	version, ok := f.m[uid]
+	if ok && version != cached {
+		delete(f.m, uid)
 	}
-	return w, ok
+	return ok && version == cached
 }
 
-// record notes a write over the cached version of the object.
-func (o *ownWrites) record(uid types.UID, cached string, note func(*ownWrite)) {
-	if o == nil {
+// record notes that the finalizer was added over the cached version of the object.
+func (f *finalizerWrites) record(uid types.UID, cached string) {
+	if f == nil {
 		return
 	}
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	if o.m == nil {
-		o.m = map[types.UID]ownWrite{}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.m == nil {
+		f.m = map[types.UID]string{}
 	}
-	w := o.m[uid]
-	if w.over != cached {
-		w = ownWrite{over: cached}
-	}
-	note(&w)
-	o.m[uid] = w
+	f.m[uid] = cached
 }
 
 // forget drops the entry of an object that is gone.
-func (o *ownWrites) forget(uid types.UID) {
-	if o == nil {
+func (f *finalizerWrites) forget(uid types.UID) {
+	if f == nil {
 		return
 	}
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	delete(o.m, uid)
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	delete(f.m, uid)
 }
 
 // releaseFinalizer removes the finalizer: the object may be gone once this returns.

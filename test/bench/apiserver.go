@@ -21,6 +21,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"strconv"
 	"strings"
 
@@ -47,36 +48,45 @@ func apiServerWrites(ctx context.Context, cfg *rest.Config) (map[string]int, err
 // of ApiPublications other than creates, and of events, by resource, subresource and verb.
 func parseWrites(data []byte) (map[string]int, error) {
 	out := map[string]int{}
-	sc := bufio.NewScanner(bytes.NewReader(data))
-	sc.Buffer(make([]byte, 64<<10), 1<<20)
-	for sc.Scan() {
-		line := sc.Text()
-		if !strings.HasPrefix(line, "apiserver_request_total{") {
-			continue
-		}
-		end := strings.LastIndexByte(line, '}')
-		labels := map[string]string{}
-		for _, kv := range strings.Split(line[len("apiserver_request_total{"):end], ",") {
-			if k, v, ok := strings.Cut(kv, "="); ok {
-				labels[k] = strings.Trim(v, `"`)
-			}
-		}
+	err := samples(bytes.NewReader(data), "apiserver_request_total", func(labels map[string]string, v float64) {
 		resource, verb := labels["resource"], labels["verb"]
 		if !strings.HasPrefix(labels["code"], "2") || (resource != "apipublications" && resource != "events") ||
 			(verb != "PATCH" && verb != "PUT" && verb != "POST") || (resource == "apipublications" && verb == "POST") {
-			continue
-		}
-		v, err := strconv.ParseFloat(strings.TrimSpace(line[end+1:]), 64)
-		if err != nil {
-			return nil, fmt.Errorf("parse %q: %w", line, err)
+			return
 		}
 		key := resource
 		if sub := labels["subresource"]; sub != "" {
 			key += "/" + sub
 		}
 		out[key+" "+verb] += int(v)
+	})
+	return out, err
+}
+
+// samples calls each with the labels and value of every sample of the metric name in a
+// Prometheus text exposition.
+func samples(r io.Reader, name string, each func(labels map[string]string, v float64)) error {
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 64<<10), 1<<20)
+	for sc.Scan() {
+		line := sc.Text()
+		if !strings.HasPrefix(line, name+"{") {
+			continue
+		}
+		end := strings.LastIndexByte(line, '}')
+		labels := map[string]string{}
+		for _, kv := range strings.Split(line[len(name)+1:end], ",") {
+			if k, v, ok := strings.Cut(kv, "="); ok {
+				labels[k] = strings.Trim(v, `"`)
+			}
+		}
+		v, err := strconv.ParseFloat(strings.TrimSpace(line[end+1:]), 64)
+		if err != nil {
+			return fmt.Errorf("parse %q: %w", line, err)
+		}
+		each(labels, v)
 	}
-	return out, sc.Err()
+	return sc.Err()
 }
 
 // minus is after - before, key by key.

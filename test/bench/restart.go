@@ -17,13 +17,10 @@ limitations under the License.
 package main
 
 import (
-	"bufio"
 	"fmt"
 	"math"
 	"net/http"
 	"slices"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/apig-operator/apig-operator/internal/gatewaysim"
@@ -128,19 +125,10 @@ func reconciles(addr, controller string) (int, error) {
 		return 0, fmt.Errorf("GET /metrics: %s", resp.Status)
 	}
 	sum := 0.0
-	sc := bufio.NewScanner(resp.Body)
-	sc.Buffer(make([]byte, 64<<10), 1<<20)
-	for sc.Scan() {
-		line := sc.Text()
-		if !strings.HasPrefix(line, "controller_runtime_reconcile_total{") ||
-			!strings.Contains(line, `controller="`+controller+`"`) {
-			continue
+	err = samples(resp.Body, "controller_runtime_reconcile_total", func(labels map[string]string, v float64) {
+		if labels["controller"] == controller {
+			sum += v
 		}
-		v, err := strconv.ParseFloat(line[strings.LastIndexByte(line, ' ')+1:], 64)
-		if err != nil {
-			return 0, fmt.Errorf("parse %q: %w", line, err)
-		}
-		sum += v
-	}
-	return int(sum), sc.Err()
+	})
+	return int(sum), err
 }
