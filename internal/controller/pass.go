@@ -95,7 +95,8 @@ func (c clock) now() time.Time {
 // ensureFinalizer adds the finalizer before any gateway call, so that nothing is published
 // that a deletion would not take back. It returns the object as patched, the new "before".
 // cached is the resourceVersion of the cached copy the pass started from.
-func ensureFinalizer[T client.Object](ctx context.Context, c client.Client, added *finalizerWrites, cached string, obj, before T) (T, error) {
+func ensureFinalizer[T client.Object](ctx context.Context, c client.Client, added *finalizerWrites, cached string,
+	obj, before T) (T, error) {
 	landed := added.over(obj.GetUID(), cached) // also drops what was added over an older copy
 	if controllerutil.ContainsFinalizer(obj, v1alpha1.Finalizer) {
 		return before, nil
