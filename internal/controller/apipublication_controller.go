@@ -20,6 +20,7 @@ import (
 	"context"
 	"time"
 
+	"k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/client-go/tools/events"
 	ctrl "sigs.k8s.io/controller-runtime"
@@ -53,6 +54,8 @@ type ApiPublicationReconciler struct {
 	outOfSync *outOfSyncGauge
 	// finalizers are the finalizers this controller added that its cache does not show yet.
 	finalizers finalizerWrites
+	// statuses are the statuses this controller wrote that its cache does not show yet.
+	statuses statusWrites[v1alpha1.ApiPublicationStatus]
 }
 
 // pubScope carries one pass over one ApiPublication: the object, its copy from before, and
@@ -62,8 +65,10 @@ type pubScope struct {
 	before *v1alpha1.ApiPublication
 	// cached is the resourceVersion of the cached copy the pass started from.
 	cached string
-	gw     *v1alpha1.ApiGateway
-	conn   *driver.Conn
+	// older are the versions of the object from before the status this pass started from.
+	older []string
+	gw    *v1alpha1.ApiGateway
+	conn  *driver.Conn
 
 	suspended bool
 	deleting  bool
@@ -95,7 +100,12 @@ func (r *ApiPublicationReconciler) Reconcile(ctx context.Context, req ctrl.Reque
 		}
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
-	s := &pubScope{pub: pub, before: pub.DeepCopy(), cached: pub.ResourceVersion}
+	s := &pubScope{pub: pub, cached: pub.ResourceVersion, older: []string{pub.ResourceVersion}}
+	if written, older := r.statuses.restore(pub.UID, s.cached); written != nil {
+		written.DeepCopyInto(&pub.Status) // the cache lags behind this controller's last write
+		s.older = older
+	}
+	s.before = pub.DeepCopy()
 	defer func() { res, err = r.finish(ctx, s, err) }()
 	// The deadline bounds the pass, not finish: its status write must happen either way.
 	passCtx, cancel := context.WithTimeout(ctx, passDeadline)
@@ -272,6 +282,7 @@ func (r *ApiPublicationReconciler) finish(ctx context.Context, s *pubScope, err 
 	if s.released {
 		r.inflight.forget(s.pub.UID)
 		r.finalizers.forget(s.pub.UID)
+		r.statuses.forget(s.pub.UID)
 		r.trackOutOfSync(s)
 		r.Metrics.ForgetReady(v1alpha1.KindApiPublication, s.pub.Namespace, s.pub.Name)
 		return ctrl.Result{}, nil
@@ -280,8 +291,12 @@ func (r *ApiPublicationReconciler) finish(ctx context.Context, s *pubScope, err 
 	r.trackOutOfSync(s)
 	recordReady(r.Metrics, v1alpha1.KindApiPublication, s.pub.Namespace, s.pub.Name, s.pub.Status.Conditions)
 	recordStallChange(r.Recorder, s.pub, s.before.Status.Conditions, s.pub.Status.Conditions)
+	over, changed := s.pub.ResourceVersion, !equality.Semantic.DeepEqual(s.before.Status, s.pub.Status)
 	if perr := patchStatus(ctx, r.Client, s.pub, s.before, s.pub.Status, s.before.Status); perr != nil && err == nil {
 		err = perr
+	} else if perr == nil && changed {
+		// Over the cached version, and the finalizer's patch if this pass made one.
+		r.statuses.record(s.pub.UID, append(s.older, over), s.pub.ResourceVersion, &s.pub.Status)
 	}
 	if s.suspended || (s.inFlight > 0 && err == nil) {
 		return ctrl.Result{}, nil // a change of spec, or the landing call, brings the object back

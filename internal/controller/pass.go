@@ -21,6 +21,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"sync"
 	"time"
 	"unique"
@@ -162,6 +163,77 @@ func (f *finalizerWrites) forget(uid types.UID) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	delete(f.m, uid)
+}
+
+// statusWrites are the statuses a controller wrote that its cache may not show yet. A loaded
+// API server delivers watch events seconds, at 50,000 objects minutes, after the writes, and a
+// pass over a copy from before its own write would compare against the old status: it would
+// write again, with a new lastTransitionTime, and decide from what the gateway served before
+// (the APIs status says were published). A pass that starts from a version this controller
+// knows to be older than its last write takes the status written instead (restore); any other
+// version (the cache caught up, or someone else wrote since) drops the entry. The zero value is
+// ready; nil records nothing.
+type statusWrites[S any] struct {
+	mu sync.Mutex
+	m  map[types.UID]statusWrite[S]
+}
+
+// statusWrite is the last status written to an object, the resourceVersion the write produced,
+// and the versions from before it that a lagging cache may still show.
+type statusWrite[S any] struct {
+	status  *S
+	written string
+	older   []string
+}
+
+// maxOlderVersions bounds the versions kept per object: a cache that lags by more writes than
+// this costs one redundant write, not memory.
+const maxOlderVersions = 8
+
+// restore returns the status last written when cached is a version from before that write,
+// with the versions that are older than the next write; it drops the entry otherwise.
+func (w *statusWrites[S]) restore(uid types.UID, cached string) (status *S, older []string) {
+	if w == nil {
+		return nil, nil
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	e, ok := w.m[uid]
+	if !ok {
+		return nil, nil
+	}
+	if cached == e.written || !slices.Contains(e.older, cached) {
+		delete(w.m, uid)
+		return nil, nil
+	}
+	return e.status, append(slices.Clip(e.older), e.written)
+}
+
+// record notes that status was written over the versions in older, producing written. The
+// caller gives up status: it is kept as it is.
+func (w *statusWrites[S]) record(uid types.UID, older []string, written string, status *S) {
+	if w == nil {
+		return
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.m == nil {
+		w.m = map[types.UID]statusWrite[S]{}
+	}
+	if len(older) > maxOlderVersions {
+		older = older[len(older)-maxOlderVersions:]
+	}
+	w.m[uid] = statusWrite[S]{status: status, written: written, older: older}
+}
+
+// forget drops the entry of an object that is gone.
+func (w *statusWrites[S]) forget(uid types.UID) {
+	if w == nil {
+		return
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	delete(w.m, uid)
 }
 
 // releaseFinalizer removes the finalizer: the object may be gone once this returns.
