@@ -17,16 +17,19 @@ limitations under the License.
 package controller
 
 import (
+	"sync"
 	"time"
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 	eventsv1 "k8s.io/api/events/v1"
+	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/cli-utils/pkg/kstatus/status"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/apig-operator/apig-operator/api/v1alpha1"
+	"github.com/apig-operator/apig-operator/internal/gateway"
 	"github.com/apig-operator/apig-operator/internal/gatewaysim"
 )
 
@@ -101,6 +104,41 @@ var _ = Describe("A pass that hands calls to the gateway", func() {
 		ready(pub, metav1.ConditionTrue, v1alpha1.ReasonSucceeded, 20*time.Second)
 		Consistently(func() int { return eventCount(pub, "DriftCorrected") }).WithTimeout(interval).Should(Equal(1))
 		Expect(testutilValue(drift)).To(Equal(before + 1))
+	})
+
+	It("waits out a 429 without Retry-After within the pass: Ready, and never RateLimited on the way", func() {
+		g := newSimGateway(v1alpha1.ProviderAPIG, gatewaysim.SeedInstance{Groups: []gatewaysim.SeedGroup{{Name: "shop",
+			APIs: []gatewaysim.SeedAPI{apiSeed(getUserID, "get_user")}}}}, nil)
+		Expect(g.sim.AddFault(gatewaysim.Fault{Operation: opListAPIs, Status: 429, Code: gateway.CodeThrottled,
+			Count: gateway.ThrottleRetries})).To(Succeed())
+		wc, err := client.NewWithWatch(cfg, client.Options{Scheme: scheme})
+		Expect(err).NotTo(HaveOccurred())
+		w, err := wc.Watch(ctx, &v1alpha1.ApiPublicationList{}, client.InNamespace(g.ns))
+		Expect(err).NotTo(HaveOccurred())
+		defer w.Stop()
+		var mu sync.Mutex
+		var reasons []string
+		go func() {
+			for ev := range w.ResultChan() {
+				if p, ok := ev.Object.(*v1alpha1.ApiPublication); ok {
+					if c := meta.FindStatusCondition(p.Status.Conditions, v1alpha1.ConditionReady); c != nil {
+						mu.Lock()
+						reasons = append(reasons, c.Reason)
+						mu.Unlock()
+					}
+				}
+			}
+		}()
+		pub := g.publication("throttled-read", v1alpha1.ApiPublicationSpec{Environment: "RELEASE",
+			APIs: []v1alpha1.PublishedApi{{ID: getUserID}}})
+		Expect(k8sClient.Create(ctx, pub)).To(Succeed())
+
+		ready(pub, metav1.ConditionTrue, v1alpha1.ReasonSucceeded, 30*time.Second)
+		Expect(g.sim.Stats().Operations[opListAPIs]).To(HaveKeyWithValue("429", gateway.ThrottleRetries))
+		mu.Lock()
+		defer mu.Unlock()
+		Expect(reasons).To(ContainElement(v1alpha1.ReasonSucceeded))
+		Expect(reasons).NotTo(ContainElement(v1alpha1.ReasonRateLimited))
 	})
 
 	DescribeTable("ends a bare 429 without an error code as RateLimited, and pauses the gateway",

@@ -258,6 +258,9 @@ type Caller struct {
 	// Writes serialises the writes to one gateway instance, across every connection to it;
 	// nil: not serialised.
 	Writes *WriteLock
+	// ThrottleRetries is how many times Do makes a throttled call again after the gateway's
+	// pause (ThrottleRetries for connections); 0: the first 429 is reported.
+	ThrottleRetries int
 }
 
 // WriteLock lets one write at a time reach a gateway instance: concurrent writes to one APIG
@@ -287,8 +290,31 @@ func (c *Caller) DoWrite(ctx context.Context, op string, call func() error) erro
 	return c.Do(ctx, op, call)
 }
 
-// Do waits at the gate, runs call, pauses the gateway on a 429 and records the outcome.
+// ThrottleRetries is how many times the connections make a throttled call again within the
+// pass. A 429 pauses every caller of the gateway, and a call that waits out the pause and goes
+// through costs a little latency, where failing it would mark every object whose pass shared
+// it RateLimited (a status write each, and another when it recovers) and put each on its own
+// back-off. After the retries, or for a pause longer than MaxInlinePause, the throttling is
+// reported.
+const (
+	ThrottleRetries = 2
+	MaxInlinePause  = ThrottleDelay
+)
+
+// Do waits at the gate, runs call, pauses the gateway on a 429 and records the outcome; a
+// throttled call is made again after the pause, up to ThrottleRetries times.
 func (c *Caller) Do(ctx context.Context, op string, call func() error) error {
+	for attempt := 0; ; attempt++ {
+		err := c.once(ctx, op, call)
+		h := Classify(err)
+		if err == nil || !h.Throttled || h.Delay > MaxInlinePause || attempt >= c.ThrottleRetries || ctx.Err() != nil {
+			return err
+		}
+	}
+}
+
+// once is one attempt of Do.
+func (c *Caller) once(ctx context.Context, op string, call func() error) error {
 	start := time.Now()
 	err := c.Gate.Wait(ctx)
 	if err == nil {

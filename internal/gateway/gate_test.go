@@ -20,12 +20,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"slices"
 	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"testing/synctest"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
@@ -178,6 +180,66 @@ func TestWritesToOneInstanceAreSerialised(t *testing.T) {
 		}
 		if got := seen(); got != "a,other instance,b read,a done,b" {
 			t.Errorf("order %s: b's write must follow a's", got)
+		}
+	})
+}
+
+// A throttled call waits out the gateway's pause and is made again, up to ThrottleRetries
+// times: a 429 costs the pass latency, not a RateLimited failure. A pause longer than
+// MaxInlinePause, or a context that ends first, is reported at once.
+func TestThrottledCallsAreMadeAgainAfterThePause(t *testing.T) {
+	throttled := func(retryAfter time.Duration) error {
+		return &Error{Op: "list APIs", HTTPStatus: http.StatusTooManyRequests, Code: CodeThrottled, RetryAfter: retryAfter}
+	}
+	run := func(ctx context.Context, c *Caller, refusals int, retryAfter time.Duration) (calls int, took time.Duration, err error) {
+		start := time.Now()
+		err = c.Do(ctx, "list", func() error {
+			calls++
+			if calls <= refusals {
+				return throttled(retryAfter)
+			}
+			return nil
+		})
+		return calls, time.Since(start), err
+	}
+	synctest.Test(t, func(t *testing.T) {
+		ctx := context.Background()
+		m := NewMetrics()
+		c := &Caller{Gateway: "team/gw", Gate: NewGate(100, 100), Metrics: m, ThrottleRetries: ThrottleRetries}
+
+		calls, took, err := run(ctx, c, ThrottleRetries, 0)
+		if err != nil || calls != ThrottleRetries+1 {
+			t.Fatalf("throttled %d times: %d calls, %v; want success on call %d", ThrottleRetries, calls, err, ThrottleRetries+1)
+		}
+		if want := ThrottleRetries * ThrottleDelay; took < want {
+			t.Errorf("the retries took %s: they must wait out the pause (%s)", took, want)
+		}
+		if got := testutil.ToFloat64(m.Calls.WithLabelValues("team/gw", "list", CodeThrottled)); got != ThrottleRetries {
+			t.Errorf("%v throttled calls recorded, want %d", got, ThrottleRetries)
+		}
+
+		calls, _, err = run(ctx, c, 100, 0)
+		if calls != ThrottleRetries+1 || !Classify(err).Throttled {
+			t.Errorf("throttled throughout: %d calls, %v; want %d calls and the throttling reported", calls, err, ThrottleRetries+1)
+		}
+
+		c = &Caller{Gateway: "team/gw", Gate: NewGate(100, 100), ThrottleRetries: ThrottleRetries} // not paused by the last refusal
+		calls, took, err = run(ctx, c, 100, time.Minute)
+		if calls != 1 || !Classify(err).Throttled || took != 0 {
+			t.Errorf("Retry-After of a minute: %d calls in %s, %v; want it reported at once", calls, took, err)
+		}
+
+		c = &Caller{Gateway: "team/none", Gate: NewGate(100, 100)}
+		if calls, took, err = run(ctx, c, 100, 0); calls != 1 || took != 0 || !Classify(err).Throttled {
+			t.Errorf("no retries: %d calls in %s, %v; want the first 429 reported", calls, took, err)
+		}
+
+		c = &Caller{Gateway: "team/other", Gate: NewGate(100, 100), ThrottleRetries: ThrottleRetries}
+		short, cancel := context.WithTimeout(ctx, time.Second)
+		defer cancel()
+		calls, took, err = run(short, c, 100, 0)
+		if calls != 1 || err == nil || took > time.Second {
+			t.Errorf("a context of 1s: %d calls in %s, %v; want one call and the context's end", calls, took, err)
 		}
 	})
 }

@@ -65,7 +65,7 @@ func Open(name, fingerprint string, generation int64, cfg gateway.Config, opts O
 	conn := &Conn{Name: name, Fingerprint: fingerprint, Generation: generation,
 		ObserveInterval: opts.ObserveInterval, Gate: gateway.NewGate(opts.QPS, opts.Burst)}
 	cfg.Name = name
-	cfg.Caller = &gateway.Caller{Gateway: name, Gate: conn.Gate, Metrics: opts.Metrics,
+	cfg.Caller = &gateway.Caller{Gateway: name, Gate: conn.Gate, Metrics: opts.Metrics, ThrottleRetries: gateway.ThrottleRetries,
 		Writes: gateway.InstanceWriteLock(InstanceKey(opts.Provider, cfg.Endpoint, cfg.ProjectID, cfg.InstanceID, cfg.Workspace))}
 	switch opts.Provider {
 	case DataArts:
