@@ -152,6 +152,12 @@ type ApiExportStatus struct {
 	// +optional
 	TaskID string `json:"taskId,omitempty"`
 
+	// taskSourceDigest is the sourceDigest when the task in taskId was started: its
+	// document is what was published then, and is recorded as such, so that a change
+	// while the task runs triggers the next export.
+	// +optional
+	TaskSourceDigest string `json:"taskSourceDigest,omitempty"`
+
 	// sourceDigest identifies what the environment published (API IDs and publish
 	// records) when the document was exported; a change triggers the next export.
 	// +optional

@@ -180,7 +180,7 @@ func (r *ApiExportReconciler) reconcileNormal(ctx context.Context, s *expScope) 
 			return err
 		}
 		// Recorded before polling: a restarted operator resumes this task instead of starting another.
-		exp.Status.TaskID = taskID
+		exp.Status.TaskID, exp.Status.TaskSourceDigest = taskID, src.Digest
 		if err := r.Status().Patch(ctx, exp, client.MergeFrom(s.before)); err != nil {
 			return fmt.Errorf("record export task %s: %w", taskID, err)
 		}
@@ -226,7 +226,7 @@ func (r *ApiExportReconciler) poll(ctx context.Context, s *expScope, ex driver.E
 		task, err := ex.ExportTask(ctx, taskID)
 		switch {
 		case err != nil && gateway.Classify(err).NotFound:
-			exp.Status.TaskID = "" // the gateway forgot it: start again
+			endTask(exp) // the gateway forgot it: start again
 			return waiting(v1alpha1.ReasonExportFailed, time.Second,
 				fmt.Errorf("export task %s is unknown to the gateway; starting a new export", taskID))
 		case err != nil:
@@ -234,10 +234,12 @@ func (r *ApiExportReconciler) poll(ctx context.Context, s *expScope, ex driver.E
 		}
 		switch task.Status {
 		case gateway.TaskSucceeded:
-			exp.Status.TaskID = ""
+			// The document is what was published when the task started, not what is now.
+			src.Digest = exp.Status.TaskSourceDigest
+			endTask(exp)
 			return r.store(ctx, s, task, src)
 		case gateway.TaskFailed:
-			exp.Status.TaskID = ""
+			endTask(exp)
 			msg := "the gateway gave no reason"
 			if task.Err != nil {
 				msg = task.Err.Error()
@@ -257,6 +259,11 @@ func (r *ApiExportReconciler) poll(ctx context.Context, s *expScope, ex driver.E
 		case <-t.C:
 		}
 	}
+}
+
+// endTask forgets the task in status.taskId, which ended.
+func endTask(exp *v1alpha1.ApiExport) {
+	exp.Status.TaskID, exp.Status.TaskSourceDigest = "", ""
 }
 
 // reconcileDelete deletes the target (garbage collection would too, but not every cluster,

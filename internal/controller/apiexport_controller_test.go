@@ -204,6 +204,39 @@ var _ = Describe("ApiExport", func() {
 		Expect(polled).To(HaveEach(taskID))
 	})
 
+	It("exports again when what is published changes while its task runs: the older document is not taken as current", func() {
+		g := shopGateway()
+		Expect(g.sim.AddFault(gatewaysim.Fault{Operation: "ShowAsyncTaskResult", Status: 503})).To(Succeed())
+		exp := g.export("shop-openapi", "3.0", "json")
+		Expect(k8sClient.Create(ctx, exp)).To(Succeed())
+		Eventually(func(g2 Gomega) {
+			g2.Expect(k8sClient.Get(ctx, client.ObjectKeyFromObject(exp), exp)).To(Succeed())
+			g2.Expect(exp.Status.TaskID).NotTo(BeEmpty())
+			g2.Expect(exp.Status.TaskSourceDigest).NotTo(BeEmpty())
+		}).WithTimeout(20 * time.Second).Should(Succeed())
+
+		By("publishing create_order while the task, started before, is in flight")
+		pub := g.publication("create-order", v1alpha1.ApiPublicationSpec{Environment: "RELEASE",
+			APIs: []v1alpha1.PublishedApi{{Name: "create_order"}}})
+		Expect(k8sClient.Create(ctx, pub)).To(Succeed())
+		ready(pub, metav1.ConditionTrue, v1alpha1.ReasonSucceeded, 20*time.Second)
+		g.sim.ClearFaults()
+
+		// The simulator's task holds the document as of its start, without create_order.
+		Eventually(func(g2 Gomega) {
+			cm := &corev1.ConfigMap{}
+			g2.Expect(k8sClient.Get(ctx, client.ObjectKey{Namespace: g.ns, Name: "shop-openapi"}, cm)).To(Succeed())
+			g2.Expect(operations3(cm.Data["openapi.json"])).To(ConsistOf("get_user", "list_orders", "create_order"))
+		}).WithTimeout(30 * time.Second).Should(Succeed())
+		Expect(g.calls("ExportApiDefinitionsAsync", "202")).To(Equal(2))
+		Eventually(func(g2 Gomega) {
+			g2.Expect(k8sClient.Get(ctx, client.ObjectKeyFromObject(exp), exp)).To(Succeed())
+			g2.Expect(exp.Status.APICount).To(Equal(int32(3)))
+			g2.Expect(exp.Status.TaskID).To(BeEmpty())
+			g2.Expect(exp.Status.TaskSourceDigest).To(BeEmpty())
+		}).WithTimeout(10 * time.Second).Should(Succeed())
+	})
+
 	It("writes to a Secret with Secret targets enabled, and deletes it with the export while the gateway is unreachable", func() {
 		g := shopGateway()
 		exp := g.export("shop-openapi", "3.0", "json")
