@@ -31,21 +31,44 @@ import (
 
 // Gate is the single door to one gateway: every call waits for a rate-limit token, and a 429
 // pauses every caller of the gateway, not only the one that saw it.
+//
+// A 429 also slows the gate down, the way adaptive clients do: a gateway counts calls in
+// windows of a second (APIG.0308 names its "limit:10,time:1 second"), and a token bucket at
+// the same rate still overshoots a window with its burst and with the jitter of the network.
+// After a 429 the gate admits half the rate it had, one call at a time; every recoverEvery
+// without another 429 gives back a tenth of the configured rate, and the burst with the whole
+// of it.
 type Gate struct {
 	limiter *rate.Limiter
+	qps     float64
+	burst   int
 
 	mu          sync.Mutex
 	pausedUntil time.Time
-	now         func() time.Time
+	// rate is the rate admitted now, below qps after a 429; slowed is when it was last lowered
+	// or raised.
+	rate   float64
+	slowed time.Time
+	now    func() time.Time
 }
+
+// How the gate slows down after a 429 and recovers.
+const (
+	// recoverEvery is how long the gate runs 429-free before it admits more.
+	recoverEvery = 5 * time.Second
+	// slowOncePer: the 429s of calls that were in flight together lower the rate once.
+	slowOncePer = time.Second
+)
 
 // NewGate returns a gate admitting qps calls per second with bursts of burst.
 func NewGate(qps float64, burst int) *Gate {
-	return &Gate{limiter: rate.NewLimiter(rate.Limit(qps), max(1, burst)), now: time.Now}
+	burst = max(1, burst)
+	return &Gate{limiter: rate.NewLimiter(rate.Limit(qps), burst), qps: qps, burst: burst, rate: qps, now: time.Now}
 }
 
 // Wait blocks until the gateway is not paused and a token is available, or ctx ends.
 func (g *Gate) Wait(ctx context.Context) error {
+	g.recover()
 	for {
 		g.mu.Lock()
 		wait := g.pausedUntil.Sub(g.now())
@@ -71,6 +94,46 @@ func (g *Gate) Pause(d time.Duration) {
 	if until := g.now().Add(d); until.After(g.pausedUntil) {
 		g.pausedUntil = until
 	}
+}
+
+// Throttled is a 429 answer: every call pauses for d, and the gate slows down.
+func (g *Gate) Throttled(d time.Duration) {
+	g.Pause(d)
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	now := g.now()
+	if g.rate < g.qps && now.Sub(g.slowed) < slowOncePer {
+		return
+	}
+	g.rate, g.slowed = max(g.qps/10, g.rate/2), now
+	g.limiter.SetLimit(rate.Limit(g.rate))
+	g.limiter.SetBurst(1)
+}
+
+// recover gives back a tenth of the configured rate for every recoverEvery since the rate
+// was last changed, and the burst once the whole rate is back.
+func (g *Gate) recover() {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.rate >= g.qps {
+		return
+	}
+	steps := g.now().Sub(g.slowed) / recoverEvery
+	if steps <= 0 {
+		return
+	}
+	g.rate, g.slowed = min(g.qps, g.rate+float64(steps)*g.qps/10), g.slowed.Add(steps*recoverEvery)
+	g.limiter.SetLimit(rate.Limit(g.rate))
+	if g.rate >= g.qps {
+		g.limiter.SetBurst(g.burst)
+	}
+}
+
+// Rate is the rate the gate admits now: the configured one, or less after a 429.
+func (g *Gate) Rate() float64 {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.rate
 }
 
 // PausedUntil is when the current pause ends; zero or past when there is none.
@@ -323,7 +386,7 @@ func (c *Caller) once(ctx context.Context, op string, call func() error) error {
 		err = Transport(op, err)
 	}
 	if h := Classify(err); err != nil && h.Throttled {
-		c.Gate.Pause(h.Delay)
+		c.Gate.Throttled(h.Delay)
 	}
 	if c.Metrics != nil {
 		c.Metrics.Calls.WithLabelValues(c.Gateway, op, resultCode(err)).Inc()

@@ -244,6 +244,55 @@ func TestThrottledCallsAreMadeAgainAfterThePause(t *testing.T) {
 	})
 }
 
+// A 429 halves the rate the gate admits and takes its burst away (once for the 429s of calls
+// in flight together); the rate comes back a tenth at a time, the burst with the whole rate.
+func TestGateSlowsDownAfterA429AndRecovers(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		ctx := context.Background()
+		g := NewGate(10, 10)
+		admit := func(n int) time.Duration {
+			start := time.Now()
+			for range n {
+				if err := g.Wait(ctx); err != nil {
+					t.Fatal(err)
+				}
+			}
+			return time.Since(start)
+		}
+		if took := admit(10); took != 0 {
+			t.Fatalf("a burst of 10 took %s at first", took)
+		}
+
+		g.Throttled(0)
+		g.Throttled(0) // another call of the same moment
+		if r := g.Rate(); r != 5 {
+			t.Fatalf("rate after a 429: %v, want 5", r)
+		}
+		if took := admit(10); took < 1800*time.Millisecond {
+			t.Errorf("10 calls after a 429 took %s: want one at a time at 5/s (1.8s)", took)
+		}
+		g.Throttled(0) // a 429 more than a second later halves again
+		if r := g.Rate(); r != 2.5 {
+			t.Fatalf("rate after a second 429: %v, want 2.5", r)
+		}
+
+		time.Sleep(recoverEvery)
+		admit(1)
+		if r := g.Rate(); r != 3.5 {
+			t.Errorf("rate after %s without a 429: %v, want 3.5", recoverEvery, r)
+		}
+		time.Sleep(10 * recoverEvery)
+		admit(1)
+		if r := g.Rate(); r != 10 {
+			t.Errorf("rate after a long time without a 429: %v, want all of 10", r)
+		}
+		time.Sleep(time.Second)
+		if took := admit(10); took != 0 {
+			t.Errorf("a burst of 10 took %s once the rate was back", took)
+		}
+	})
+}
+
 // seriesOf renders each series of c as its label values, in the order of the labels named,
 // then its value, sorted: "ApiPublication,shop,False,GatewayUnreachable=1".
 func seriesOf(t *testing.T, c prometheus.Collector, labels ...string) []string {
