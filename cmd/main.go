@@ -24,6 +24,7 @@ import (
 	"fmt"
 	"maps"
 	"os"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"time"
@@ -50,6 +51,9 @@ import (
 )
 
 var scheme = runtime.NewScheme()
+
+// gcPercent is the manager's GOGC unless the environment sets one.
+const gcPercent = 50
 
 func init() {
 	utilruntime.Must(clientgoscheme.AddToScheme(scheme))
@@ -109,9 +113,9 @@ func main() {
 	flag.IntVar(&batchMaxSize, "batch-max-size", 1000,
 		"Most APIs per batch call (the gateway's limit is 1000); 1 makes one call per API.")
 	flag.DurationVar(&gatewayTimeout, "gateway-timeout", 30*time.Second, "Timeout of each call to a gateway.")
-	flag.IntVar(&concurrency, "concurrency", 500,
-		"ApiPublications reconciled at once. Most of a pass is waiting for the gateway, and the more "+
-			"objects wait together, the larger the batch calls.")
+	flag.IntVar(&concurrency, "concurrency", 100,
+		"ApiPublications reconciled at once. A pass hands its gateway writes to the batcher and does not "+
+			"wait for them, so this bounds the reads and API-server writes in progress, and the memory they take.")
 	flag.BoolVar(&secretTargets, "enable-secret-targets", false,
 		"Let ApiExports write their document to a Secret (spec.target.secret). Off by default: the manager "+
 			"then only reads Secrets. Turning it on also needs the RBAC in the kustomize component "+
@@ -131,6 +135,12 @@ func main() {
 
 	ctrl.SetLogger(zap.New(zap.UseFlagOptions(&opts)))
 	log := ctrl.Log.WithName("setup")
+	if os.Getenv("GOGC") == "" {
+		// Most of the heap is the cache, which lives as long as the manager: collecting at 50 %
+		// growth instead of Go's 100 % keeps the peak near 1.5 times what is live, for a little
+		// more CPU. GOGC in the environment wins.
+		debug.SetGCPercent(gcPercent)
+	}
 
 	var tlsOpts []func(*tls.Config)
 	if !enableHTTP2 {

@@ -62,7 +62,8 @@ func main() {
 	flag.DurationVar(&cfg.RestartTimeout, "restart-timeout", cfg.RestartTimeout,
 		"Cap on the restarted manager's wait until every object is verified again.")
 	flag.BoolVar(&cfg.Realistic, "realistic", cfg.Realistic,
-		"Run the simulators with --realistic (read lag, APIG.3500 on concurrent writes, 429 without Retry-After, quotas).")
+		"Run the simulators with --realistic (read lag, APIG.3500 on concurrent writes, 429 without Retry-After, quotas); "+
+			"-realistic=false for the polite simulator.")
 	flag.StringVar(&cfg.MemoryLimit, "memory-limit", cfg.MemoryLimit,
 		"The managers' GOMEMLIMIT, as the Deployment sets it from limits.memory (for example 150MiB); empty: none.")
 	simArgs := flag.String("sim-args", "", "More simulator flags, separated by spaces, for example \"--read-lag=10s\".")
@@ -116,7 +117,8 @@ type Config struct {
 
 func defaultConfig() Config {
 	return Config{N: 100, Instances: 1, Envs: 10, Groups: 3, RateLimit: 10, Latency: 50 * time.Millisecond,
-		ObserveInterval: 10 * time.Second, Concurrency: 500, KubeQPS: 200, KubeBurst: 300,
+		ObserveInterval: 10 * time.Second, Concurrency: 100, KubeQPS: 200, KubeBurst: 300,
 		Baseline: true, Timeout: 10 * time.Minute, BaselineCap: 5 * time.Minute,
-		Edits: 20, EditEvery: 3 * time.Second, EditTimeout: 2 * time.Minute, Restart: true, RestartTimeout: 10 * time.Minute}
+		Edits: 20, EditEvery: 3 * time.Second, EditTimeout: 2 * time.Minute, Restart: true, RestartTimeout: 10 * time.Minute,
+		Realistic: true}
 }
