@@ -220,10 +220,14 @@ func (w *statusWrites[S]) record(uid types.UID, older []string, written string, 
 	if w.m == nil {
 		w.m = map[types.UID]statusWrite[S]{}
 	}
-	if len(older) > maxOlderVersions {
-		older = older[len(older)-maxOlderVersions:]
+	kept := make([]string, 0, min(len(older), maxOlderVersions))
+	for i := len(older) - 1; i >= 0 && len(kept) < maxOlderVersions; i-- { // the newest, once each
+		if v := older[i]; v != written && !slices.Contains(kept, v) {
+			kept = append(kept, v)
+		}
 	}
-	w.m[uid] = statusWrite[S]{status: status, written: written, older: older}
+	slices.Reverse(kept)
+	w.m[uid] = statusWrite[S]{status: status, written: written, older: kept}
 }
 
 // forget drops the entry of an object that is gone.

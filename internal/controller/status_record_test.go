@@ -67,6 +67,11 @@ func TestStatusWritesRestoreOnlyOverOlderVersions(t *testing.T) {
 		t.Fatalf("someone else wrote version 13, and the pass still gets %v (%v)", got, w.m)
 	}
 
+	w.record("u1", []string{"10", "10", "11", "10", "12"}, "12", written)
+	if got := w.m["u1"].older; !slices.Equal(got, []string{"11", "10"}) {
+		t.Fatalf("versions kept: %v, want 11 and 10 once each, oldest first (12 is the write's own)", got)
+	}
+
 	many := make([]string, 20)
 	for i := range many {
 		many[i] = string(rune('a' + i))
