@@ -11,7 +11,7 @@ COPY api/ api/
 COPY cmd/ cmd/
 COPY internal/ internal/
 
-RUN CGO_ENABLED=0 GOOS=${TARGETOS:-linux} GOARCH=${TARGETARCH} go build -trimpath -tags grpcnotrace -ldflags=-s -a -o manager ./cmd
+RUN CGO_ENABLED=0 GOOS=${TARGETOS:-linux} GOARCH=${TARGETARCH} go build -trimpath -ldflags=-s -a -o manager ./cmd
 
 # A distroless image: no shell, no package manager, a non-root user.
 FROM gcr.io/distroless/static:nonroot

@@ -121,7 +121,7 @@ fuzz: ## Run every fuzz target for FUZZTIME (default 30s) each.
 
 .PHONY: build
 build: manifests generate fmt vet ## Build the manager and apigctl (also installable as kubectl-apig).
-	go build -tags grpcnotrace -o bin/manager ./cmd
+	go build -o bin/manager ./cmd
 	go build -o bin/apigctl ./cmd/apigctl
 
 .PHONY: run

@@ -39,7 +39,7 @@ mkdir -p "$DEMO_DIR"
 rm -f "$KUBECONFIG"
 
 step "Building the manager, the simulator and the control-plane launcher"
-go build -tags grpcnotrace -o bin/manager ./cmd
+go build -o bin/manager ./cmd
 go build -o bin/gatewaysim ./cmd/gatewaysim
 go build -o bin/controlplane ./hack/controlplane
 

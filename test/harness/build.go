@@ -41,9 +41,7 @@ var (
 // Build builds the binaries of the module at root into dir.
 func Build(root, dir string, bins ...Binary) error {
 	for _, b := range bins {
-		// grpcnotrace: the metrics endpoint's authorization links gRPC, whose x/net/trace
-		// keeps the linker from dropping unused methods (8 MiB more of the binary in memory).
-		cmd := exec.Command("go", "build", "-tags", "grpcnotrace", "-o", filepath.Join(dir, b.Name), b.Package)
+		cmd := exec.Command("go", "build", "-o", filepath.Join(dir, b.Name), b.Package)
 		cmd.Dir = root
 		if out, err := cmd.CombinedOutput(); err != nil {
 			return fmt.Errorf("build %s: %v\n%s", b.Name, err, out)
