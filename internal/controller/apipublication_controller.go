@@ -295,8 +295,9 @@ func (r *ApiPublicationReconciler) finish(ctx context.Context, s *pubScope, err 
 	if perr := patchStatus(ctx, r.Client, s.pub, s.before, s.pub.Status, s.before.Status); perr != nil && err == nil {
 		err = perr
 	} else if perr == nil && changed {
-		// Over the cached version, and the finalizer's patch if this pass made one.
-		r.statuses.record(s.pub.UID, append(s.older, over), s.pub.ResourceVersion, &s.pub.Status)
+		// Over the cached version, and the finalizer's patch if this pass made one. A copy of
+		// the status alone: a pointer into the object would keep all of it while the cache lags.
+		r.statuses.record(s.pub.UID, append(s.older, over), s.pub.ResourceVersion, s.pub.Status.DeepCopy())
 	}
 	if s.suspended || (s.inFlight > 0 && err == nil) {
 		return ctrl.Result{}, nil // a change of spec, or the landing call, brings the object back
