@@ -23,15 +23,16 @@ import (
 	"time"
 )
 
-// TestSmoke runs the benchmark at a tiny size over two instances, with two single edits and a
-// restart, so that make test notices when it breaks. Its figures are not checked against the
+// TestSmoke runs the benchmark at a tiny size over two instances of the realistic simulator,
+// with two single edits and a restart, so that make test notices when it breaks. Its figures are not checked against the
 // targets (a benchmark is not a timed test), but what must hold at any size is: each edit went
 // live on the gateway and Ready, and the restarted manager wrote nothing.
 func TestSmoke(t *testing.T) {
 	cfg := Config{N: 20, Instances: 2, Envs: 2, Groups: 1, RateLimit: 50, Latency: 5 * time.Millisecond,
 		ObserveInterval: 5 * time.Second, Concurrency: 50, KubeQPS: 200, KubeBurst: 300,
 		Baseline: true, Timeout: 2 * time.Minute, BaselineCap: 2 * time.Minute,
-		Edits: 2, EditEvery: time.Second, EditTimeout: time.Minute, Restart: true, RestartTimeout: 2 * time.Minute}
+		Edits: 2, EditEvery: time.Second, EditTimeout: time.Minute, Restart: true, RestartTimeout: 2 * time.Minute,
+		Realistic: true}
 	rep, err := run(cfg, io.Discard)
 	if err != nil {
 		t.Fatal(err)
@@ -50,6 +51,9 @@ func TestSmoke(t *testing.T) {
 	}
 	if got := b.APIServerWrites["apipublications/status PATCH"]; got < b.Objects || got > 3*b.Objects {
 		t.Errorf("%d status patches for %d objects: %v", got, b.Objects, b.APIServerWrites)
+	}
+	if b.Republishes != 0 {
+		t.Errorf("%d publishes of an API already live", b.Republishes)
 	}
 	for k, in := range b.Instances {
 		if in.Objects == 0 || in.RolloutWrites == 0 {

@@ -135,6 +135,7 @@ func (r *Report) Print(w io.Writer) {
 		check("at least 20x faster than the baseline", fmt.Sprintf("%s%.1fx", prefix, ratio), ratio >= 20)
 	}
 	check("steady state: zero write calls", fmt.Sprint(b.SteadyWrite), b.SteadyWrite == 0)
+	check("no republish of an API already live (simulators' count)", fmt.Sprint(b.Republishes), b.Republishes == 0)
 	check(fmt.Sprintf("steady reads per interval per instance ≤ E×ceil(published/page)+E+1 = %d", readBudget(cfg, 0)),
 		fmt.Sprint(maxReads), readsOK)
 	if e := b.Edits; e != nil {

@@ -73,6 +73,9 @@ type Run struct {
 	// PeakRSS is the manager's peak resident memory over the whole run, the restarted
 	// manager's included; FirstPeakRSS and CPU are the first manager's, Restart has the
 	// second's.
+	// Republishes are the publishes of an API already live in its environment over the whole
+	// run, as the simulators count them: each one a new version that a stale read caused.
+	Republishes  int           `json:"republishes"`
 	PeakRSS      int64         `json:"managerPeakRSSBytes"`
 	FirstPeakRSS int64         `json:"firstManagerPeakRSSBytes"`
 	CPU          time.Duration `json:"managerCPUNs"`
@@ -267,6 +270,13 @@ func (b *bench) measure(mode string, batchMax int, capTime time.Duration, full b
 		}
 		res.PeakRSS = max(res.PeakRSS, res.Restart.PeakRSS)
 		mgr.Stop()
+	}
+	final, err := allStats(sims)
+	if err != nil {
+		return res, err
+	}
+	for _, st := range final {
+		res.Republishes += st.Republishes
 	}
 
 	if full {
