@@ -235,9 +235,19 @@ func (r *ApiExportReconciler) poll(ctx context.Context, s *expScope, ex driver.E
 		switch task.Status {
 		case gateway.TaskSucceeded:
 			// The document is what was published when the task started, not what is now.
+			current := src.Digest
 			src.Digest = exp.Status.TaskSourceDigest
 			endTask(exp)
-			return r.store(ctx, s, task, src)
+			if err := r.store(ctx, s, task, src); err != nil {
+				return err
+			}
+			if src.Digest != current {
+				// What is published changed while the task ran (or a pass over a cached copy
+				// from before the last store polled the task again): export again now, not at
+				// the interval. Nothing else may bring the export back.
+				s.requeue = time.Second
+			}
+			return nil
 		case gateway.TaskFailed:
 			endTask(exp)
 			msg := "the gateway gave no reason"
