@@ -22,6 +22,7 @@ import (
 
 	"k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	toolscache "k8s.io/client-go/tools/cache"
 	"k8s.io/client-go/tools/events"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
@@ -315,6 +316,17 @@ func (r *ApiPublicationReconciler) SetupWithManager(mgr ctrl.Manager) error {
 		return err
 	}
 	if err := mgr.GetFieldIndexer().IndexField(ctx, &v1alpha1.ApiPublication{}, indexPublicationClaim, claimKeys); err != nil {
+		return err
+	}
+	inf, err := mgr.GetCache().GetInformer(ctx, &v1alpha1.ApiPublication{})
+	if err != nil {
+		return err
+	}
+	if _, err := inf.AddEventHandler(toolscache.ResourceEventHandlerFuncs{UpdateFunc: func(_, obj any) {
+		if pub, ok := obj.(*v1alpha1.ApiPublication); ok {
+			r.statuses.seen(pub.UID, pub.ResourceVersion)
+		}
+	}}); err != nil {
 		return err
 	}
 	concurrency := r.Concurrency

@@ -231,6 +231,20 @@ func (w *statusWrites[S]) record(uid types.UID, older []string, written string, 
 	w.m[uid] = statusWrite[S]{status: status, written: written, older: kept}
 }
 
+// seen drops the entry of an object once the cache delivers a version that is not from
+// before the write: the write itself, or a later one. Entries then go when the cache catches
+// up, not at the object's next pass an observe interval later.
+func (w *statusWrites[S]) seen(uid types.UID, version string) {
+	if w == nil {
+		return
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if e, ok := w.m[uid]; ok && !slices.Contains(e.older, version) {
+		delete(w.m, uid)
+	}
+}
+
 // forget drops the entry of an object that is gone.
 func (w *statusWrites[S]) forget(uid types.UID) {
 	if w == nil {

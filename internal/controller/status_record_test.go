@@ -83,6 +83,22 @@ func TestStatusWritesRestoreOnlyOverOlderVersions(t *testing.T) {
 	if got, _ := w.restore("u1", many[len(many)-1]); got != written {
 		t.Fatal("the newest older version was not kept")
 	}
+	w.record("u1", []string{"10", "11"}, "12", written)
+	w.seen("u1", "11")
+	if got, _ := w.restore("u1", "10"); got != written {
+		t.Fatal("the cache delivering a version from before the write dropped the entry")
+	}
+	w.seen("u1", "12")
+	if len(w.m) != 0 {
+		t.Fatalf("the cache delivered the write, and the entry stayed: %v", w.m)
+	}
+	w.record("u1", []string{"10"}, "12", written)
+	w.seen("u1", "13")
+	if len(w.m) != 0 {
+		t.Fatalf("the cache delivered a later version, and the entry stayed: %v", w.m)
+	}
+
+	w.record("u1", []string{"10"}, "12", written)
 	w.forget("u1")
 	if len(w.m) != 0 {
 		t.Fatalf("forget kept %v", w.m)
