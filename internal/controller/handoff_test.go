@@ -17,6 +17,7 @@ limitations under the License.
 package controller
 
 import (
+	"slices"
 	"sync"
 	"time"
 
@@ -135,10 +136,14 @@ var _ = Describe("A pass that hands calls to the gateway", func() {
 
 		ready(pub, metav1.ConditionTrue, v1alpha1.ReasonSucceeded, 30*time.Second)
 		Expect(g.sim.Stats().Operations[opListAPIs]).To(HaveKeyWithValue("429", gateway.ThrottleRetries))
-		mu.Lock()
-		defer mu.Unlock()
-		Expect(reasons).To(ContainElement(v1alpha1.ReasonSucceeded))
-		Expect(reasons).NotTo(ContainElement(v1alpha1.ReasonRateLimited))
+		seen := func() []string {
+			mu.Lock()
+			defer mu.Unlock()
+			return slices.Clone(reasons)
+		}
+		// The watch delivers the status that Get already showed a moment later.
+		Eventually(seen).WithTimeout(10 * time.Second).Should(ContainElement(v1alpha1.ReasonSucceeded))
+		Expect(seen()).NotTo(ContainElement(v1alpha1.ReasonRateLimited))
 	})
 
 	DescribeTable("ends a bare 429 without an error code as RateLimited, and pauses the gateway",
