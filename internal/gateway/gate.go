@@ -369,8 +369,10 @@ const (
 func (c *Caller) Do(ctx context.Context, op string, call func() error) error {
 	for attempt := 0; ; attempt++ {
 		err := c.once(ctx, op, call)
-		h := Classify(err)
-		if err == nil || !h.Throttled || h.Delay > MaxInlinePause || attempt >= c.ThrottleRetries || ctx.Err() != nil {
+		if err == nil {
+			return nil
+		}
+		if h := Classify(err); !h.Throttled || h.Delay > MaxInlinePause || attempt >= c.ThrottleRetries || ctx.Err() != nil {
 			return err
 		}
 	}
