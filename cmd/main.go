@@ -252,6 +252,7 @@ func main() {
 		os.Exit(1)
 	}
 
+	connector.MarkStartedWhenElected(mgr.Elected())
 	log.Info("Starting the manager")
 	if err := mgr.Start(ctrl.SetupSignalHandler()); err != nil {
 		log.Error(err, "The manager stopped with an error")

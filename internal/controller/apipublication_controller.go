@@ -78,6 +78,9 @@ type pubScope struct {
 	apis []v1alpha1.ApiPublicationApiStatus
 	// requeue is when to look again after a pass that reached the gateway.
 	requeue time.Duration
+	// unsure counts the APIs the manager before a restart may have published, which the read
+	// cannot show yet (driver.Plan.Unsure).
+	unsure int
 	// inFlight counts the APIs whose calls were handed off and have not landed; their
 	// answer brings the object back.
 	inFlight int
@@ -184,6 +187,9 @@ func (r *ApiPublicationReconciler) reconcileNormal(ctx context.Context, s *pubSc
 	}
 	s.apis = publicationStatus(s.pub, d.Provider(), p.resolved.Targets, obs, plan, landed)
 	s.requeue = jitter(s.conn.ObserveInterval)
+	if s.unsure = len(plan.Unsure); s.unsure > 0 {
+		s.requeue = driver.ReadLag // by then the read is no longer Partial
+	}
 	return nil
 }
 
@@ -237,6 +243,7 @@ func declarationOf(pub *v1alpha1.ApiPublication, gw *v1alpha1.ApiGateway) driver
 	d := driver.Declaration{
 		Environment: spec.Environment, KnownEnvironments: knownEnvironments(gw), State: driver.State(spec.State),
 		Remark: spec.Remark, FollowDefinition: spec.Versioning == v1alpha1.VersioningFollowDefinition,
+		Created: pub.CreationTimestamp.Time,
 	}
 	if spec.Group != nil {
 		d.Group = &gateway.GroupRef{ID: spec.Group.ID, Name: spec.Group.Name}

@@ -283,6 +283,10 @@ func publicationVerdict(s *pubScope, err error) verdict {
 	case s.inFlight > 0:
 		return verdict{ready: metav1.ConditionUnknown, reason: v1alpha1.ReasonPublishing, reconciling: true,
 			message: fmt.Sprintf("%d APIs in flight to the gateway", s.inFlight)}
+	case s.unsure > 0:
+		return verdict{ready: metav1.ConditionUnknown, reason: v1alpha1.ReasonPublishing, reconciling: true,
+			message: fmt.Sprintf("%d APIs are not shown by the gateway's reads, which lag up to %s behind its writes, and a "+
+				"manager before this one may have published them: looking again then", s.unsure, driver.ReadLag)}
 	}
 	var conflicts, failures, waits []string
 	var codes []string

@@ -92,8 +92,29 @@ type Connector struct {
 
 	flights singleflight.Group
 
+	startOnce sync.Once
+	start     time.Time
+
 	subMu sync.Mutex
 	subs  []chan event.GenericEvent
+}
+
+// MarkStarted records when this manager began acting on gateways. The first connection marks
+// it if nothing did before.
+func (c *Connector) MarkStarted(t time.Time) { c.startOnce.Do(func() { c.start = t }) }
+
+// MarkStartedWhenElected marks the start when elected is closed: when the manager is elected
+// leader, or starts without leader election (ctrl.Manager.Elected).
+func (c *Connector) MarkStartedWhenElected(elected <-chan struct{}) {
+	go func() {
+		<-elected
+		c.MarkStarted(time.Now())
+	}()
+}
+
+func (c *Connector) started() time.Time {
+	c.MarkStarted(time.Now())
+	return c.start
 }
 
 // Rebuilt returns a channel that receives an ApiGateway whenever its connection is rebuilt for
@@ -174,7 +195,7 @@ func (c *Connector) Current(ctx context.Context, gw *v1alpha1.ApiGateway) (*driv
 func (c *Connector) build(gw *v1alpha1.ApiGateway, name, fingerprint string, creds gateway.Credentials, ca []byte) (*driver.Conn, error) {
 	opts := driver.Options{Provider: driver.Provider(gw.Spec.Provider), ObserveInterval: observeInterval(gw),
 		QPS: defaultQPS, Burst: defaultBurst, Metrics: c.Metrics,
-		BatchWindow: c.BatchWindow, BatchSpacing: c.BatchSpacing, BatchMaxSize: c.BatchMaxSize}
+		BatchWindow: c.BatchWindow, BatchSpacing: c.BatchSpacing, BatchMaxSize: c.BatchMaxSize, Started: c.started()}
 	if rl := gw.Spec.RateLimit; rl != nil {
 		opts.QPS, opts.Burst = float64(rl.QPS), int(rl.Burst)
 	}

@@ -104,8 +104,10 @@ func (c Class) String() string {
 const (
 	// NotFoundDelay is how long to wait before looking again for something missing.
 	NotFoundDelay = time.Minute
-	// ThrottleDelay is the pause after a 429 without Retry-After (the gateway's advice is 2–5 s).
-	ThrottleDelay = 5 * time.Second
+	// ThrottleDelay is the pause after a 429 without Retry-After: the low end of the gateway's
+	// advice (2–5 s), as the gate also halves its rate after a 429 and the gateway counts calls
+	// per second. The pause holds every call to the gateway, single edits too.
+	ThrottleDelay = 2 * time.Second
 )
 
 // Error codes the operator acts on.

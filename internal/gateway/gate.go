@@ -361,7 +361,7 @@ func (c *Caller) DoWrite(ctx context.Context, op string, call func() error) erro
 // reported.
 const (
 	ThrottleRetries = 2
-	MaxInlinePause  = ThrottleDelay
+	MaxInlinePause  = 5 * time.Second
 )
 
 // Do waits at the gate, runs call, pauses the gateway on a 429 and records the outcome; a

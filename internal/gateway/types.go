@@ -73,6 +73,10 @@ type Snapshot struct {
 	// Taken is when the gateway was read.
 	Taken time.Time
 	APIs  map[string]Published
+	// MissesBefore is set on a read taken within the read lag of the reader's start, to that
+	// start: what another process wrote before it (the manager before a restart) may not show
+	// yet. The reader's own writes are overlaid.
+	MissesBefore time.Time
 
 	names     sync.Once
 	idsByName map[string]string

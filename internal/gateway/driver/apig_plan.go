@@ -61,6 +61,13 @@ func PlanAPIG(decl Declaration, targets []Target, obs Observation) Plan {
 				plan.Unseen = map[string]bool{}
 			}
 			plan.Unseen[t.ID] = true
+		case !published && missedBefore(decl, obs):
+			// The manager before a restart may have published it a moment before it stopped:
+			// wait for a read that would show it.
+			if plan.Unsure == nil {
+				plan.Unsure = map[string]bool{}
+			}
+			plan.Unsure[t.ID] = true
 		case !published:
 			plan.Steps = append(plan.Steps, Step{API: t.ID, Action: ActPublish, Drift: drift})
 		case decl.FollowDefinition && live.API.UpdateTime.After(live.PublishTime):
@@ -68,6 +75,14 @@ func PlanAPIG(decl Declaration, targets []Target, obs Observation) Plan {
 		}
 	}
 	return plan
+}
+
+// missedBefore reports whether the snapshot may miss what a manager before this one did
+// with the declaration: it was read too soon after this one started, and the declaration
+// was made before that (creationTimestamp has seconds: the second of the start counts).
+func missedBefore(decl Declaration, obs Observation) bool {
+	s := obs.Snapshot
+	return s != nil && !s.MissesBefore.IsZero() && !decl.Created.After(s.MissesBefore)
 }
 
 // readTooSoon reports whether the snapshot was read within ReadLag of the API's publication.

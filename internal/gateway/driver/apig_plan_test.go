@@ -72,6 +72,32 @@ func TestPlanAPIG(t *testing.T) {
 			want: Plan{Steps: []Step{{API: "b", Action: ActPublish, Drift: true}}, Unseen: map[string]bool{"a": true}},
 		},
 		{
+			reason: "after a restart, an API a read too soon does not show waits for a read that would, " +
+				"when the manager before may have published it",
+			decl:    Declaration{State: Published, Created: t0.Add(-time.Hour)},
+			targets: []Target{{ID: "a"}, {ID: "b"}},
+			obs: Observation{Snapshot: &gateway.Snapshot{Taken: t0, MissesBefore: t0.Add(-2 * time.Second),
+				APIs: map[string]gateway.Published{"b": published("b", t0, t0)}}},
+			want: Plan{Unsure: map[string]bool{"a": true}},
+		},
+		{
+			reason: "created in the second the manager started: a manager before may have published it",
+			decl:   Declaration{State: Published, Created: t0}, targets: []Target{{ID: "a"}},
+			obs:  Observation{Snapshot: &gateway.Snapshot{Taken: t0.Add(2 * time.Second), MissesBefore: t0.Add(500 * time.Millisecond)}},
+			want: Plan{Unsure: map[string]bool{"a": true}},
+		},
+		{
+			reason: "created after the manager started: no manager before it can have published it",
+			decl:   Declaration{State: Published, Created: t0}, targets: []Target{{ID: "a"}},
+			obs:  Observation{Snapshot: &gateway.Snapshot{Taken: t0.Add(2 * time.Second), MissesBefore: t0.Add(-time.Second)}},
+			want: Plan{Steps: []Step{{API: "a", Action: ActPublish}}},
+		},
+		{
+			reason: "a read that misses nothing is trusted after a restart", decl: Declaration{State: Published, Created: t0.Add(-time.Hour)},
+			targets: []Target{{ID: "a"}}, obs: Observation{Snapshot: &gateway.Snapshot{Taken: t0}},
+			want: Plan{Steps: []Step{{API: "a", Action: ActPublish}}},
+		},
+		{
 			reason: "the remark goes with the plan", decl: Declaration{State: Published, Remark: "release 7"},
 			targets: []Target{{ID: "a"}}, obs: Observation{Snapshot: snapshot()},
 			want: Plan{Steps: []Step{{API: "a", Action: ActPublish}}, Remark: "release 7"},

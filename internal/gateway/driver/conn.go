@@ -57,6 +57,9 @@ type Options struct {
 	BatchSpacing time.Duration
 	BatchMaxSize int
 	Metrics      *gateway.Metrics
+	// Started is when this manager began acting on gateways: reads within ReadLag of it may
+	// miss what the manager before it wrote. Zero: when the connection is opened.
+	Started time.Time
 }
 
 // Open builds the connection of one gateway: the provider's adapter behind a gate of its own,
@@ -81,7 +84,8 @@ func Open(name, fingerprint string, generation int64, cfg gateway.Config, opts O
 		}
 		// The batch calls go through the cache, so a snapshot is invalidated when a batch call
 		// actually lands, not when one of its callers stops waiting.
-		pub := batch.Wrap(observe.New(raw, opts.ObserveInterval), opts.BatchWindow, opts.BatchSpacing, opts.BatchMaxSize)
+		cache := observe.New(raw, opts.ObserveInterval, observe.WithStart(opts.Started))
+		pub := batch.Wrap(cache, opts.BatchWindow, opts.BatchSpacing, opts.BatchMaxSize)
 		conn.Driver = NewAPIG(pub)
 	}
 	return conn, nil

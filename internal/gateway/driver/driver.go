@@ -74,6 +74,9 @@ type Declaration struct {
 	// a read taken within ReadLag of that may not show them yet, even by a manager that
 	// restarted since (APIG).
 	PublishedAt map[string]time.Time
+	// Created is when the declaration was made. A manager before this one may have published
+	// an API of a declaration made before a read's MissesBefore, and the read not show it.
+	Created time.Time
 }
 
 // ReadLag is how long the gateway may take to show a write in its reads (5 to 10 seconds on
@@ -171,6 +174,9 @@ type Plan struct {
 	// Unseen are APIs published a moment ago that the read does not show yet (ReadLag): they
 	// get no step and count as published.
 	Unseen map[string]bool
+	// Unsure are APIs a read does not show that a manager before this one may have published
+	// (Snapshot.MissesBefore): they get no step until a read that would show it.
+	Unsure map[string]bool
 }
 
 // Empty reports whether the plan makes no gateway call.

@@ -49,7 +49,11 @@ type Cache struct {
 
 	// lag is how long the gateway may take to show a write in its reads; writes and switches
 	// are what the writes of the last lag answered, which outrank a read that old.
-	lag      time.Duration
+	lag time.Duration
+	// started is when this process began acting on the gateway (default: when the cache was
+	// made): writes of another process before it (the manager before a restart) may not show
+	// in reads until one lag later, and are not overlaid.
+	started  time.Time
 	writes   map[string]map[string]written
 	switches map[string]switched
 }
@@ -86,6 +90,9 @@ func New(inner gateway.Publisher, maxAge time.Duration, opts ...Option) *Cache {
 	for _, o := range opts {
 		o(c)
 	}
+	if c.started.IsZero() {
+		c.started = c.now()
+	}
 	return c
 }
 
@@ -104,12 +111,20 @@ func WithReadLag(lag time.Duration) Option {
 	return func(c *Cache) { c.lag = lag }
 }
 
+// WithStart sets when this process began acting on the gateway (default: when the cache is
+// made). A connection made later than that, for a gateway added since, still misses nothing.
+func WithStart(t time.Time) Option {
+	return func(c *Cache) { c.started = t }
+}
+
 // Observe returns what the environment serves, read at most maxAge ago. What a write of the
 // last read lag answered outranks the read: a read right after a publish may still show the
-// API offline, and trusting it would publish it again, a new version each time.
+// API offline, and trusting it would publish it again, a new version each time. A read taken
+// within the lag of the cache's start may miss writes made before (MissesBefore), and is
+// read again once the lag has passed.
 func (c *Cache) Observe(ctx context.Context, envID string) (*gateway.Snapshot, error) {
 	c.mu.Lock()
-	if s := c.snaps[envID]; s != nil && c.now().Sub(s.Taken) < c.maxAge {
+	if s := c.snaps[envID]; s != nil && c.fresh(s) {
 		c.mu.Unlock()
 		return s, nil
 	}
@@ -126,6 +141,9 @@ func (c *Cache) Observe(ctx context.Context, envID string) (*gateway.Snapshot, e
 		}
 		c.mu.Lock()
 		snap = c.overlay(snap)
+		if !snap.Taken.IsZero() && !c.complete(snap.Taken) {
+			snap.MissesBefore = c.started
+		}
 		if c.gen[envID] == gen && c.all == all {
 			c.snaps[envID] = snap
 		}
@@ -136,6 +154,18 @@ func (c *Cache) Observe(ctx context.Context, envID string) (*gateway.Snapshot, e
 		return nil, err
 	}
 	return v.(*gateway.Snapshot), nil
+}
+
+// fresh reports whether s is served again: younger than maxAge, and not a read that may miss
+// writes from before the start when a read now would not. Called with c.mu held.
+func (c *Cache) fresh(s *gateway.Snapshot) bool {
+	now := c.now()
+	return now.Sub(s.Taken) < c.maxAge && (s.MissesBefore.IsZero() || !c.complete(now))
+}
+
+// complete reports whether a read taken at t shows every write made before the cache started.
+func (c *Cache) complete(t time.Time) bool {
+	return c.lag <= 0 || !t.Before(c.started.Add(c.lag))
 }
 
 // overlay returns snap with what the writes of the environment answered after snap.Taken

@@ -31,7 +31,7 @@ import (
 func TestConcurrentObserversShareOneRead(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		fake := &gatewaytest.Publisher{}
-		c := New(fake, time.Minute)
+		c := New(fake, time.Minute, WithReadLag(0)) // no Partial read at the start to read again
 		now := time.Now()
 		c.now = func() time.Time { return now }
 		// observeAll runs 100 concurrent observers. A read they make is held until every one
@@ -252,4 +252,35 @@ func TestAWritesAnswerOutranksAReadWithinTheLag(t *testing.T) {
 	if len(c.writes) != 0 || len(c.switches) != 0 {
 		t.Errorf("answers older than the lag are kept: %v %v", c.writes, c.switches)
 	}
+}
+
+// A read taken within the lag of the manager's start may miss what the manager before a
+// restart published just before it stopped: it says so, and is read again once the lag has
+// passed.
+func TestAReadWithinTheLagOfTheStartMayMissWritesAndIsReadAgainAfterIt(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		fake := &gatewaytest.Publisher{}
+		start := time.Now().Add(-time.Second) // the manager started a second before the connection
+		c := New(fake, time.Minute, WithReadLag(10*time.Second), WithStart(start))
+		ctx := context.Background()
+		observe := func(after time.Duration, reads int, partial bool) {
+			t.Helper()
+			time.Sleep(after) // the bubble's clock: no real wait
+			snap, err := c.Observe(ctx, "RELEASE")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if n, misses := len(fake.Calls("Observe")), !snap.MissesBefore.IsZero(); n != reads || misses != partial {
+				t.Fatalf("%s after the start: %d reads, may miss writes: %v; want %d, %v", time.Since(start), n, misses, reads, partial)
+			}
+			if partial && !snap.MissesBefore.Equal(start) {
+				t.Fatalf("the read may miss writes before %s, want the start %s", snap.MissesBefore, start)
+			}
+		}
+		observe(time.Second, 1, true)
+		observe(5*time.Second, 1, true)   // younger than the interval and the lag not over: shared
+		observe(3*time.Second, 2, false)  // the lag is over: read again, whole
+		observe(30*time.Second, 2, false) // a whole read is kept for the interval
+		observe(30*time.Second, 3, false)
+	})
 }
