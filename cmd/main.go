@@ -48,6 +48,7 @@ import (
 	"github.com/apig-operator/apig-operator/internal/gateway"
 	"github.com/apig-operator/apig-operator/internal/gateway/driver"
 	"github.com/apig-operator/apig-operator/internal/metricsauth"
+	"github.com/apig-operator/apig-operator/internal/recorder"
 )
 
 var scheme = runtime.NewScheme()
@@ -207,6 +208,11 @@ func main() {
 
 	gatewayMetrics := gateway.NewMetrics()
 	ctrlmetrics.Registry.MustRegister(gatewayMetrics.Collectors()...)
+	events, err := recorder.ForManager(mgr, restConfig, "apig-operator", ctrlmetrics.Registry)
+	if err != nil {
+		log.Error(err, "Unable to set up the event recorder")
+		os.Exit(1)
+	}
 	connector := &controller.Connector{
 		Reader: mgr.GetAPIReader(), Registry: driver.NewRegistry(), Metrics: gatewayMetrics,
 		BatchWindow: batchWindow, BatchSpacing: batchSpacing, BatchMaxSize: batchMaxSize, Timeout: gatewayTimeout,
@@ -215,21 +221,21 @@ func main() {
 		ClusterResourceNamespace: clusterNS, Shard: shard,
 	}
 	if err := (&controller.ApiGatewayReconciler{
-		Client: mgr.GetClient(), Connections: connector, Recorder: mgr.GetEventRecorder("apig-operator"),
+		Client: mgr.GetClient(), Connections: connector, Recorder: events,
 		Metrics: gatewayMetrics,
 	}).SetupWithManager(mgr); err != nil {
 		log.Error(err, "Unable to set up the controller", "controller", "ApiGateway")
 		os.Exit(1)
 	}
 	if err := (&controller.ClusterApiGatewayReconciler{
-		Client: mgr.GetClient(), Connector: connector, Recorder: mgr.GetEventRecorder("apig-operator"),
+		Client: mgr.GetClient(), Connector: connector, Recorder: events,
 		Metrics: gatewayMetrics,
 	}).SetupWithManager(mgr); err != nil {
 		log.Error(err, "Unable to set up the controller", "controller", "ClusterApiGateway")
 		os.Exit(1)
 	}
 	if err := (&controller.ApiPublicationReconciler{
-		Client: mgr.GetClient(), Connections: connector, Recorder: mgr.GetEventRecorder("apig-operator"),
+		Client: mgr.GetClient(), Connections: connector, Recorder: events,
 		Metrics: gatewayMetrics, Concurrency: concurrency,
 	}).SetupWithManager(mgr); err != nil {
 		log.Error(err, "Unable to set up the controller", "controller", "ApiPublication")
@@ -237,7 +243,7 @@ func main() {
 	}
 	if err := (&controller.ApiExportReconciler{
 		Client: mgr.GetClient(), Reader: mgr.GetAPIReader(), Scheme: mgr.GetScheme(), Connections: connector,
-		Recorder: mgr.GetEventRecorder("apig-operator"), SecretTargets: secretTargets, Metrics: gatewayMetrics,
+		Recorder: events, SecretTargets: secretTargets, Metrics: gatewayMetrics,
 	}).SetupWithManager(mgr); err != nil {
 		log.Error(err, "Unable to set up the controller", "controller", "ApiExport")
 		os.Exit(1)

@@ -32,6 +32,7 @@ import (
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
+	"github.com/prometheus/client_golang/prometheus"
 	corev1 "k8s.io/api/core/v1"
 	eventsv1 "k8s.io/api/events/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -53,6 +54,7 @@ import (
 	"github.com/apig-operator/apig-operator/internal/gateway"
 	"github.com/apig-operator/apig-operator/internal/gateway/driver"
 	"github.com/apig-operator/apig-operator/internal/gatewaysim"
+	"github.com/apig-operator/apig-operator/internal/recorder"
 )
 
 // The suite runs against a real etcd and kube-apiserver (the envtest binaries that
@@ -199,6 +201,9 @@ func startManager() {
 		Controller:             ctrlconfig.Controller{SkipNameValidation: ptr.To(true)}, // restarts reuse the names
 	})
 	Expect(err).NotTo(HaveOccurred())
+	// As cmd/main.go records events; restarts register the counter on a registry of their own.
+	events, err := recorder.ForManager(mgr, cfg, "apig-operator", prometheus.NewRegistry())
+	Expect(err).NotTo(HaveOccurred())
 	connector = &Connector{
 		Reader: mgr.GetAPIReader(), Registry: driver.NewRegistry(), Metrics: gateway.NewMetrics(),
 		BatchWindow: 50 * time.Millisecond, BatchMaxSize: 1000, Timeout: 10 * time.Second,
@@ -206,20 +211,20 @@ func startManager() {
 		ClusterResourceNamespace: clusterResourceNamespace,
 	}
 	Expect((&ClusterApiGatewayReconciler{
-		Client: mgr.GetClient(), Connector: connector, Recorder: mgr.GetEventRecorder("apig-operator"),
+		Client: mgr.GetClient(), Connector: connector, Recorder: events,
 	}).SetupWithManager(mgr)).To(Succeed())
 	Expect((&ApiGatewayReconciler{
-		Client: mgr.GetClient(), Connections: connector, Recorder: mgr.GetEventRecorder("apig-operator"),
+		Client: mgr.GetClient(), Connections: connector, Recorder: events,
 		Metrics: connector.Metrics,
 	}).SetupWithManager(mgr)).To(Succeed())
 	Expect((&ApiPublicationReconciler{
-		Client: mgr.GetClient(), Connections: connector, Recorder: mgr.GetEventRecorder("apig-operator"),
+		Client: mgr.GetClient(), Connections: connector, Recorder: events,
 		Metrics: connector.Metrics,
 		Now:     func() time.Time { return simNow() },
 	}).SetupWithManager(mgr)).To(Succeed())
 	Expect((&ApiExportReconciler{
 		Client: mgr.GetClient(), Reader: mgr.GetAPIReader(), Scheme: mgr.GetScheme(), Connections: connector,
-		Recorder: mgr.GetEventRecorder("apig-operator"), PollFor: 2 * time.Second, Metrics: connector.Metrics,
+		Recorder: events, PollFor: 2 * time.Second, Metrics: connector.Metrics,
 		SecretTargets: true, // as with --enable-secret-targets; the disabled case is TestApiExportSecretTargets
 	}).SetupWithManager(mgr)).To(Succeed())
 	// Objects are created after this, in the same second at times: that second is taken as
