@@ -157,8 +157,10 @@ type Metrics struct {
 	// and reason (SetReady): its series are bounded by namespaces and reasons, not by objects.
 	Objects *prometheus.GaugeVec
 	// NotReady is 1 for each object whose Ready condition is not True, labelled with the
-	// condition (SetReady): the series alerts name objects by, one per object not Ready.
-	NotReady *prometheus.GaugeVec
+	// condition (SetReady): the series alerts name objects by, one per object not Ready. It
+	// is made from ready at each scrape: between scrapes an object not Ready costs its entry
+	// in ready, not a series (0.5 KB each, tens of thousands during a large rollout).
+	NotReady prometheus.Collector
 
 	readyMu sync.Mutex
 	// ready is each object's Ready condition, to take it out of its series of Objects when it
@@ -192,7 +194,7 @@ const conditionTrue = "True"
 
 // NewMetrics creates the metrics (unregistered).
 func NewMetrics() *Metrics {
-	return &Metrics{
+	m := &Metrics{
 		Calls: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "apig_gateway_calls_total",
 			Help: "Calls made to gateways, by gateway (namespace/name), operation and result code " +
@@ -218,12 +220,6 @@ func NewMetrics() *Metrics {
 				"their Ready condition's status (True, False, Unknown) and reason; object_namespace is empty for " +
 				"cluster-scoped kinds, and a count that drops to 0 has no series.",
 		}, []string{"kind", "object_namespace", "status", "reason"}),
-		NotReady: prometheus.NewGaugeVec(prometheus.GaugeOpts{
-			Name: "apig_object_not_ready",
-			Help: "1 for each ApiGateway, ClusterApiGateway, ApiPublication and ApiExport whose Ready condition is " +
-				"not True, with its status (False, Unknown) and reason; an object that is Ready, or gone, has no " +
-				"series. object_namespace is empty for cluster-scoped kinds.",
-		}, []string{"kind", "object_namespace", "object_name", "status", "reason"}),
 		ready:  map[objectKey]unique.Handle[readyCondition]{},
 		counts: map[objectBucket]int{},
 		OutOfSync: prometheus.NewGaugeVec(prometheus.GaugeOpts{
@@ -231,6 +227,42 @@ func NewMetrics() *Metrics {
 			Help: "APIs that ApiPublications in managementPolicy Observe would change (publish, take offline, switch, " +
 				"suspend, recover or release), by gateway and environment: drift reported, not corrected.",
 		}, []string{"gateway", "environment"}),
+	}
+	m.NotReady = notReady{m: m, desc: prometheus.NewDesc("apig_object_not_ready",
+		"1 for each ApiGateway, ClusterApiGateway, ApiPublication and ApiExport whose Ready condition is "+
+			"not True, with its status (False, Unknown) and reason; an object that is Ready, or gone, has no "+
+			"series. object_namespace is empty for cluster-scoped kinds.",
+		[]string{"kind", "object_namespace", "object_name", "status", "reason"}, nil)}
+	return m
+}
+
+// notReady is the collector of apig_object_not_ready.
+type notReady struct {
+	m    *Metrics
+	desc *prometheus.Desc
+}
+
+func (c notReady) Describe(ch chan<- *prometheus.Desc) { ch <- c.desc }
+
+// Collect sends a series for each object not Ready, from a copy taken under the lock: the
+// scrape does not hold up the passes that record conditions.
+func (c notReady) Collect(ch chan<- prometheus.Metric) {
+	type series struct {
+		key  objectKey
+		cond readyCondition
+	}
+	c.m.readyMu.Lock()
+	var out []series
+	for key, cond := range c.m.ready {
+		if v := cond.Value(); v.status != conditionTrue {
+			out = append(out, series{key, v})
+		}
+	}
+	c.m.readyMu.Unlock()
+	for _, s := range out {
+		scope := s.key.scope.Value()
+		ch <- prometheus.MustNewConstMetric(c.desc, prometheus.GaugeValue, 1,
+			scope.kind, scope.namespace, s.key.name, s.cond.status, s.cond.reason)
 	}
 }
 
@@ -275,9 +307,6 @@ func (m *Metrics) SetReady(kind, namespace, name, status, reason string) {
 	b := objectBucket{scope, now}
 	m.counts[b]++
 	m.Objects.WithLabelValues(kind, namespace, status, reason).Set(float64(m.counts[b]))
-	if status != conditionTrue {
-		m.NotReady.WithLabelValues(kind, namespace, name, status, reason).Set(1)
-	}
 }
 
 // ForgetReady takes an object that is gone out of apig_objects and removes its series of
@@ -296,7 +325,7 @@ func (m *Metrics) ForgetReady(kind, namespace, name string) {
 }
 
 // uncount takes the object out of the series of apig_objects it was counted in with the
-// condition was, deleting that series at 0, and removes its series of apig_object_not_ready.
+// condition was, deleting that series at 0.
 // The caller holds readyMu.
 func (m *Metrics) uncount(key objectKey, was unique.Handle[readyCondition]) {
 	scope, c := key.scope.Value(), was.Value()
@@ -307,9 +336,6 @@ func (m *Metrics) uncount(key objectKey, was unique.Handle[readyCondition]) {
 	} else {
 		delete(m.counts, b)
 		m.Objects.DeleteLabelValues(scope.kind, scope.namespace, c.status, c.reason)
-	}
-	if c.status != conditionTrue {
-		m.NotReady.DeleteLabelValues(scope.kind, scope.namespace, key.name, c.status, c.reason)
 	}
 }
 
