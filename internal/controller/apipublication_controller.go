@@ -322,11 +322,11 @@ func (r *ApiPublicationReconciler) SetupWithManager(mgr ctrl.Manager) error {
 		func(o client.Object) []string { return []string{refKey(o.(*v1alpha1.ApiPublication).Spec.GatewayRef)} }); err != nil {
 		return err
 	}
-	if err := mgr.GetFieldIndexer().IndexField(ctx, &v1alpha1.ApiPublication{}, indexPublicationClaim, claimKeys); err != nil {
-		return err
-	}
 	inf, err := mgr.GetCache().GetInformer(ctx, &v1alpha1.ApiPublication{})
 	if err != nil {
+		return err
+	}
+	if err := inf.AddIndexers(toolscache.Indexers{fieldIndexName(indexPublicationClaim): clusterWide(claimKeys)}); err != nil {
 		return err
 	}
 	if _, err := inf.AddEventHandler(toolscache.ResourceEventHandlerFuncs{UpdateFunc: func(_, obj any) {

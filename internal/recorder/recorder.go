@@ -50,7 +50,7 @@ import (
 const (
 	// QueueSize is how many events wait to be written at most; more are dropped and counted,
 	// as client-go's legacy recorder drops them past 1,000.
-	QueueSize = 4096
+	QueueSize = 8192
 	// SeriesWindow is how long after an event its repeats are counted on it (client-go: 6
 	// minutes) instead of written as new events.
 	SeriesWindow = 6 * time.Minute
@@ -61,8 +61,9 @@ const (
 	// (the namespace is being deleted, the object is invalid) is not written again.
 	attempts = 3
 	// Writers is how many events are written at once: one at a time, a write's round trip
-	// would hold them below the client's rate limit during a rollout.
-	Writers = 16
+	// would hold them below the client's rate limit during a rollout; at 50,000 publications
+	// the API server answers in a second or more, and 16 writers fell behind.
+	Writers = 64
 	// maxNote is the longest note the API server accepts.
 	maxNote = 1024
 )

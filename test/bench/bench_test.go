@@ -55,6 +55,9 @@ func TestSmoke(t *testing.T) {
 	if b.Republishes != 0 {
 		t.Errorf("%d publishes of an API already live", b.Republishes)
 	}
+	if b.EventsDropped != 0 {
+		t.Errorf("the manager dropped %d events (-1: its metrics could not be read)", b.EventsDropped)
+	}
 	for k, in := range b.Instances {
 		if in.Objects == 0 || in.RolloutWrites == 0 {
 			t.Errorf("instance %d has no publications or took no writes: %+v", k, in)

@@ -98,6 +98,9 @@ func (r *Report) Print(w io.Writer) {
 		fmt.Fprintf(w, "API-server writes during convergence (ApiPublications other than creates, and events): %s(%.2f per object)\n",
 			calls(b.APIServerWrites), float64(total(b.APIServerWrites))/float64(b.Objects))
 	}
+	if b.EventsDropped >= 0 {
+		fmt.Fprintf(w, "events the manager dropped (apig_events_dropped_total at the end of its run): %d\n", b.EventsDropped)
+	}
 	if b.Floor > 0 {
 		fmt.Fprintf(w, "floor: 2 API-server writes per object (%d status + %d metadata patches) at the manager's %g QPS take %s; "+
 			"the %d status patches alone %s\n", b.Objects, b.Objects, cfg.KubeQPS, secs(b.Floor), b.Objects, secs(b.FloorStatus))

@@ -116,6 +116,12 @@ func (b *bench) restart(mode string, args []string, kubeconfig string, tr *track
 // reconciles sums controller-runtime's reconcile counter of a controller over its results,
 // from a manager's metrics endpoint.
 func reconciles(addr, controller string) (int, error) {
+	return metricSum(addr, "controller_runtime_reconcile_total", map[string]string{"controller": controller})
+}
+
+// metricSum sums a metric's samples whose labels include match, from a manager's metrics
+// endpoint.
+func metricSum(addr, name string, match map[string]string) (int, error) {
 	resp, err := http.Get("http://" + addr + "/metrics")
 	if err != nil {
 		return 0, err
@@ -125,10 +131,13 @@ func reconciles(addr, controller string) (int, error) {
 		return 0, fmt.Errorf("GET /metrics: %s", resp.Status)
 	}
 	sum := 0.0
-	err = samples(resp.Body, "controller_runtime_reconcile_total", func(labels map[string]string, v float64) {
-		if labels["controller"] == controller {
-			sum += v
+	err = samples(resp.Body, name, func(labels map[string]string, v float64) {
+		for k, want := range match {
+			if labels[k] != want {
+				return
+			}
 		}
+		sum += v
 	})
 	return int(sum), err
 }

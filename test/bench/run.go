@@ -22,6 +22,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -62,9 +63,12 @@ type Run struct {
 	// APIServerWrites are the writes the API server served to ApiPublications (creates
 	// aside) and events during the rollout, by resource and verb.
 	APIServerWrites map[string]int `json:"apiServerWritesDuringConvergence,omitempty"`
-	SteadyCalls     map[string]int `json:"callsInSteadyWindow,omitempty"`
-	SteadyReads     int            `json:"readsPerIntervalInSteadyWindow"`
-	SteadyWrite     int            `json:"writesInSteadyWindow"`
+	// EventsDropped are the events the first manager did not record (apig_events_dropped_total
+	// before it stops); -1 when its metrics could not be read.
+	EventsDropped int            `json:"eventsDropped"`
+	SteadyCalls   map[string]int `json:"callsInSteadyWindow,omitempty"`
+	SteadyReads   int            `json:"readsPerIntervalInSteadyWindow"`
+	SteadyWrite   int            `json:"writesInSteadyWindow"`
 	// Instances are the calls of each instance; Calls, Writes and the steady figures above
 	// are their sums.
 	Instances []InstanceFigures `json:"instances"`
@@ -189,7 +193,12 @@ func (b *bench) measure(mode string, batchMax int, capTime time.Duration, full b
 	args := []string{"--batch-max-size=" + strconv.Itoa(batchMax),
 		"--concurrency=" + strconv.Itoa(b.cfg.Concurrency), "--kube-api-qps=" + fmt.Sprint(b.cfg.KubeQPS),
 		"--kube-api-burst=" + strconv.Itoa(b.cfg.KubeBurst), "--zap-log-level=error"}
-	mgr, err := harness.StartManagerEnv(b.work, mode+"-manager", cp.Kubeconfig, b.managerEnv(), append(args, b.cfg.ManagerArgs...)...)
+	metricsAddr, err := harness.FreeAddr()
+	if err != nil {
+		return res, err
+	}
+	mgr, err := harness.StartManagerEnv(b.work, mode+"-manager", cp.Kubeconfig, b.managerEnv(),
+		slices.Concat(args, []string{"--metrics-bind-address=" + metricsAddr, "--metrics-secure=false"}, b.cfg.ManagerArgs)...)
 	if err != nil {
 		return res, err
 	}
@@ -257,6 +266,10 @@ func (b *bench) measure(mode string, batchMax int, capTime time.Duration, full b
 	}
 	res.FirstPeakRSS, res.CPU = procUsage(mgr.PID())
 	res.PeakRSS = res.FirstPeakRSS
+	res.EventsDropped = -1
+	if n, err := metricSum(metricsAddr, "apig_events_dropped_total", nil); err == nil {
+		res.EventsDropped = n
+	}
 	mgr.Stop()
 
 	if full && res.Converged && b.cfg.Restart {
