@@ -26,7 +26,6 @@ package recorder
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"hash/fnv"
 	"os"
@@ -113,8 +112,9 @@ type series struct {
 	first, last     time.Time
 	count           int32
 	// pending: a patch of the count is queued. written: the event was created, so its series
-	// can be patched.
-	pending, written bool
+	// can be patched. deferred: a patch came before the event was created, and is queued
+	// when it is.
+	pending, written, deferred bool
 }
 
 // New returns a Recorder writing through client as controller, from this instance of it
@@ -250,19 +250,20 @@ func (r *Recorder) write(ctx context.Context, it item) {
 	if it.event != nil {
 		if _, err = r.client.Events(it.event.Namespace).Create(ctx, it.event, metav1.CreateOptions{}); err == nil {
 			r.mu.Lock()
-			if s := r.series[it.key]; s != nil && s.name == it.event.Name {
-				s.written = true
+			s := r.series[it.key]
+			deferred := s != nil && s.name == it.event.Name && s.deferred
+			if s != nil && s.name == it.event.Name {
+				s.written, s.deferred = true, false
 			}
 			r.mu.Unlock()
+			if deferred {
+				r.enqueue(item{key: it.key})
+			}
 		}
 	} else {
 		err = r.patchSeries(ctx, it.key)
 	}
 	if err == nil || ctx.Err() != nil {
-		return
-	}
-	if errors.Is(err, errNotWritten) {
-		r.enqueue(it) // another writer is creating the event
 		return
 	}
 	it.tries++
@@ -290,8 +291,9 @@ func (r *Recorder) patchSeries(ctx context.Context, key seriesKey) error {
 		return nil
 	}
 	if !s.written {
+		s.deferred = true // another writer is creating the event: the patch follows it
 		r.mu.Unlock()
-		return errNotWritten
+		return nil
 	}
 	s.pending = false
 	namespace, name := s.namespace, s.name
@@ -304,9 +306,6 @@ func (r *Recorder) patchSeries(ctx context.Context, key seriesKey) error {
 	_, err = r.client.Events(namespace).Patch(ctx, name, types.MergePatchType, patch, metav1.PatchOptions{})
 	return err
 }
-
-// errNotWritten: the event whose series is patched is not created yet.
-var errNotWritten = errors.New("the event is not written yet")
 
 // retriable reports whether writing the event again may work: the API server was unavailable
 // or busy, not refusing this event.
