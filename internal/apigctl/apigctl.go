@@ -175,11 +175,15 @@ func NewSession(cl client.Client, namespace string, c *common) *Session {
 			allowed = append(allowed, p)
 		}
 	}
-	return &Session{Client: cl, Namespace: namespace, Now: time.Now, Conns: &controller.Connector{
+	conns := &controller.Connector{
 		Reader: cl, Registry: driver.NewRegistry(), Timeout: 30 * time.Second, Instance: "apigctl",
 		Endpoints:                controller.EndpointPolicy{Allowed: allowed, InsecureAllowHTTP: c.allowHTTP},
 		ClusterResourceNamespace: c.clusterNS,
-	}}
+	}
+	// The plan is what a running manager would do, and its reads miss nothing a manager before
+	// it did: it does not wait for the read lag of a start of its own.
+	conns.MarkStarted(time.Now().Add(-driver.ReadLag))
+	return &Session{Client: cl, Namespace: namespace, Now: time.Now, Conns: conns}
 }
 
 // parseGateway reads --gateway: NAME or NAMESPACE/NAME names an ApiGateway,

@@ -331,6 +331,12 @@ func hash(s string) string {
 	return fmt.Sprintf("%x", h.Sum64())
 }
 
+// NewDroppedCounter returns apig_events_dropped_total, unregistered.
+func NewDroppedCounter() prometheus.Counter {
+	return prometheus.NewCounter(prometheus.CounterOpts{Name: "apig_events_dropped_total",
+		Help: "Events not recorded: more were waiting than the queue holds, or the API server refused them."})
+}
+
 // ForManager returns a Recorder that runs with mgr: it writes through a client of its own made
 // from cfg (its own rate limiter, as controller-runtime's recorder has), as controller from
 // this host, and counts the events it drops in apig_events_dropped_total on reg.
@@ -341,8 +347,7 @@ func ForManager(mgr manager.Manager, cfg *rest.Config, controller string, reg pr
 	}
 	host, _ := os.Hostname()
 	r := New(client, mgr.GetScheme(), controller, host, mgr.GetLogger().WithName("events"))
-	dropped := prometheus.NewCounter(prometheus.CounterOpts{Name: "apig_events_dropped_total",
-		Help: "Events not recorded: more were waiting than the queue holds, or the API server refused them."})
+	dropped := NewDroppedCounter()
 	if err := reg.Register(dropped); err != nil {
 		return nil, err
 	}
