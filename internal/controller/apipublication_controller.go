@@ -188,7 +188,7 @@ func (r *ApiPublicationReconciler) reconcileNormal(ctx context.Context, s *pubSc
 	s.apis = publicationStatus(s.pub, d.Provider(), p.resolved.Targets, obs, plan, landed)
 	s.requeue = jitter(s.conn.ObserveInterval)
 	if s.unsure = len(plan.Unsure); s.unsure > 0 {
-		s.requeue = driver.ReadLag // by then the read is no longer Partial
+		s.requeue = driver.ReadLag // by then a read misses nothing from before the start
 	}
 	return nil
 }

@@ -249,10 +249,10 @@ func (r *Recorder) write(ctx context.Context, it item) {
 	var err error
 	if it.event != nil {
 		if _, err = r.client.Events(it.event.Namespace).Create(ctx, it.event, metav1.CreateOptions{}); err == nil {
+			deferred := false
 			r.mu.Lock()
-			s := r.series[it.key]
-			deferred := s != nil && s.name == it.event.Name && s.deferred
-			if s != nil && s.name == it.event.Name {
+			if s := r.series[it.key]; s != nil && s.name == it.event.Name {
+				deferred = s.deferred
 				s.written, s.deferred = true, false
 			}
 			r.mu.Unlock()

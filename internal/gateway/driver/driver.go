@@ -22,6 +22,7 @@ import (
 	"time"
 
 	"github.com/apig-operator/apig-operator/internal/gateway"
+	"github.com/apig-operator/apig-operator/internal/gateway/observe"
 )
 
 // Provider names the kind of gateway a driver speaks to.
@@ -80,8 +81,9 @@ type Declaration struct {
 }
 
 // ReadLag is how long the gateway may take to show a write in its reads (5 to 10 seconds on
-// Huawei Cloud APIG).
-const ReadLag = 10 * time.Second
+// Huawei Cloud APIG): the observation cache's, which the plan and the requeue after an
+// unsure read must agree with.
+const ReadLag = observe.DefaultReadLag
 
 // Target is one API a declaration resolved to.
 type Target struct {

@@ -31,7 +31,7 @@ import (
 func TestConcurrentObserversShareOneRead(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		fake := &gatewaytest.Publisher{}
-		c := New(fake, time.Minute, WithReadLag(0)) // no Partial read at the start to read again
+		c := New(fake, time.Minute, WithReadLag(0)) // no read at the start that may miss writes
 		now := time.Now()
 		c.now = func() time.Time { return now }
 		// observeAll runs 100 concurrent observers. A read they make is held until every one
